@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+# dynasync: top-level build. The module follows the out-of-tree convention
+# (make -C $(KDIR) M=$(CURDIR)); Kbuild in this directory describes it.
+#
+#   make          build the module (fails on any compiler/objtool/modpost warning)
+#   make run      main job: build, boot the test VM, insmod, run the demo
+#   make check    all tests: host tests, then selftests in the VM
+#
+# Overridable: KDIR (kernel build tree), VM_KERNEL (bzImage the VM boots),
+# DS_CACHE (where deps.sh puts the kernel image), VM_TIMEOUT, VM_KVM=1.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+.DEFAULT_GOAL := module
+
+DS_CACHE ?= /var/cache/dynasync
+export DS_CACHE
+# Evaluated lazily: deps.sh writes krel on first use.
+KREL = $(shell cat $(DS_CACHE)/krel 2>/dev/null)
+KDIR ?= /lib/modules/$(KREL)/build
+VM_KERNEL ?= $(DS_CACHE)/vmlinuz
+VM_TIMEOUT ?= 600
+export VM_KERNEL VM_TIMEOUT VM_KVM
+
+B := $(CURDIR)/build
+KSFT := $(B)/ksft
+KSRC_TAR := /usr/src/linux-source-6.1.tar.xz
+
+CC := gcc
+CXX := g++
+WARN := -Wall -Wextra -Werror
+
+.PHONY: deps module selftests harness host-tests initramfs run check clean
+
+deps:
+	@bash scripts/deps.sh
+
+# ---- kernel module ----------------------------------------------------
+module: deps
+	@mkdir -p $(B)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules 2>&1 | tee $(B)/module.log
+	@bash scripts/check-build-log.sh $(B)/module.log
+
+# ---- kselftest programs (C: the 6.1 harness is C only), static ----------
+$(KSFT)/kselftest_harness.h: | deps
+	@mkdir -p $(KSFT)
+	tar -xJf $(KSRC_TAR) -C $(KSFT) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+
+SELFTESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+
+# kselftest builds with -Wall only: the harness macros trip -Wextra.
+$(B)/selftests/%: selftests/%.c uapi/dynasync.h $(KSFT)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) -Wall -Werror -O2 -g -static -pthread -I$(KSFT) -I. -o $@ $<
+
+selftests: $(SELFTESTS)
+
+# ---- userspace harness (C++, liburing), static ----------------------------
+HARNESS_SRCS := $(wildcard userspace/harness/*.cpp)
+$(B)/dynasync: $(HARNESS_SRCS) $(wildcard userspace/harness/*.h) uapi/dynasync.h | deps
+	@mkdir -p $(@D)
+	$(CXX) $(WARN) -std=gnu++20 -O2 -g -static -I. -o $@ $(HARNESS_SRCS) -luring
+
+harness: $(B)/dynasync
+
+# ---- host unit tests: the runtime's own sources on the userspace platform --
+RT_SRCS := kmod/rt/storage.cpp kmod/ops/version_op.cpp
+HOST_SRCS := $(wildcard userspace/host/*.cpp)
+TEST_SRCS := $(wildcard userspace/tests/*.cpp)
+# Same warning policy as the kernel build of these sources.
+HOST_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -Ikmod -I. -Iuserspace/host
+# No RTTI anywhere (as in the kernel): vtables of runtime classes carry no
+# typeinfo, so tests must not ask for it either.
+HOST_FLAGS += -fno-rtti
+RT_ONLY_FLAGS := -fno-exceptions
+
+HOST_OBJ := $(B)/host
+$(HOST_OBJ)/rt/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(WARN) $(HOST_FLAGS) $(RT_ONLY_FLAGS) -MMD -c -o $@ $<
+$(HOST_OBJ)/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(WARN) $(HOST_FLAGS) -MMD -c -o $@ $<
+
+HOST_OBJS := $(patsubst %.cpp,$(HOST_OBJ)/rt/%.o,$(RT_SRCS) $(HOST_SRCS)) \
+	$(patsubst %.cpp,$(HOST_OBJ)/%.o,$(TEST_SRCS))
+-include $(HOST_OBJS:.o=.d)
+
+$(B)/host-tests: $(HOST_OBJS)
+	$(CXX) $(HOST_FLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
+
+host-tests: deps $(B)/host-tests
+
+# ---- the VM --------------------------------------------------------------
+initramfs: module selftests harness
+	@bash scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz
+
+run: initramfs
+	@bash scripts/vm.sh run $(B)/initramfs.cpio.gz $(B)/vm-run
+
+check: deps
+	@bash scripts/check.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+	rm -rf $(B)

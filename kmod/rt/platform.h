@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The platform boundary: everything the C++ runtime needs from its host,
+ * as plain C. The kernel implementation is kmod/platform.c; the userspace
+ * one (host tests, benchmarks) is userspace/host/platform_user.cpp. The
+ * runtime never includes a kernel header; it reaches the kernel only here.
+ */
+#ifndef DYNASYNC_RT_PLATFORM_H
+#define DYNASYNC_RT_PLATFORM_H
+
+#ifdef __cplusplus
+#include <cstddef>
+#include <cstdint>
+extern "C" {
+#else
+#include <linux/types.h>
+#endif
+
+/* Errno values the runtime produces (asm-generic numbering; both
+ * implementations assert they match their own headers). */
+#define DS_E2BIG	7
+#define DS_ENOMEM	12
+#define DS_EFAULT	14
+#define DS_EBUSY	16
+#define DS_EINVAL	22
+#define DS_ENOTTY	25
+#define DS_ENOSPC	28
+#define DS_EOVERFLOW	75
+#define DS_ETIMEDOUT	110
+#define DS_ECANCELED	125
+
+/* Allocation flags the caller chooses (mapped to GFP_* by the kernel). */
+enum ds_gfp {
+	DS_GFP_KERNEL = 0,	/* may sleep */
+	DS_GFP_NOWAIT = 1,	/* no sleeping, no reserves */
+	DS_GFP_ATOMIC = 2,	/* no sleeping, may dip into reserves */
+	DS_GFP_COUNT
+};
+
+/* Allocation sites: accounting and fault-injection filters key on them. */
+enum ds_site {
+	DS_SITE_FRAME = 0,	/* coroutine frames (every storage strategy) */
+	DS_SITE_TASK = 1,	/* top-level task headers */
+	DS_SITE_OBJECT = 2,	/* trait objects */
+	DS_SITE_ARGS = 3,	/* argument buffers */
+	DS_SITE_RESERVE = 4,	/* reserve pool refills */
+	DS_SITE_MISC = 5,	/* global operator new */
+	DS_SITE_COUNT
+};
+
+/*
+ * Allocate @size bytes aligned to @align (a power of two, at most 4096),
+ * or return NULL (allocation failed or was injected to fail: -ENOMEM).
+ * Every block is freed with ds_free() and the same @size and @site.
+ */
+void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site);
+void ds_free(void *p, size_t size, unsigned int site);
+
+/* Live allocations (all sites), for leak checks. */
+long ds_live_allocations(void);
+
+/*
+ * The errno of a failed coroutine-frame allocation crosses from the
+ * promise's operator new to get_return_object_on_allocation_failure(),
+ * which the compiler calls right after, with no arguments. It travels in
+ * a per-CPU (kernel) / thread-local (host) slot; stash pins the CPU until
+ * take.
+ */
+void ds_alloc_error_stash(int err);
+int ds_alloc_error_take(void);
+
+/* Deferred work: run @fn(@w) later in process context (a workqueue). The
+ * storage is opaque; large enough for a work_struct with lockdep. */
+struct ds_work {
+	unsigned long opaque[16];
+};
+typedef void (*ds_work_fn)(struct ds_work *w);
+void ds_work_init(struct ds_work *w, ds_work_fn fn);
+void ds_work_queue(struct ds_work *w);
+/* True when called from the runtime's workqueue (host: its executor). */
+bool ds_in_worker(void);
+
+enum ds_log_level { DS_LOG_ERR, DS_LOG_WARN, DS_LOG_INFO, DS_LOG_DEBUG };
+void ds_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DYNASYNC_RT_PLATFORM_H */

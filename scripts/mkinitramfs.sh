@@ -1,0 +1,22 @@
+#!/bin/bash
+# Usage: mkinitramfs.sh OUT.cpio.gz
+# A busybox initramfs with the module, the selftests, the harness and the
+# in-VM script (scripts/vm-init.sh as /init).
+set -euo pipefail
+out=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+b=$top/build
+stage=$b/initramfs
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,selftests,scripts}
+cp /bin/busybox "$stage/bin/busybox"
+install -m 0755 "$top/scripts/vm-init.sh" "$stage/init"
+cp "$top/dynasync.ko" "$stage/"
+cp "$b"/selftests/* "$stage/selftests/"
+cp "$b/dynasync" "$stage/bin/dynasync"
+# In-VM scenario scripts, when there are any.
+for f in "$top"/scripts/vm/*.sh; do
+	[ -e "$f" ] && install -m 0755 "$f" "$stage/scripts/"
+done
+(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+// Test controls of the userspace platform (userspace/host/platform_user.cpp):
+// a deterministic single-threaded executor and allocation fault injection.
+#pragma once
+
+#include <cstddef>
+
+#include "rt/platform.h"
+
+namespace host {
+
+// Runs queued work until none is left; returns how many items ran.
+size_t run_pending();
+size_t pending();
+
+// Fail the n-th ds_alloc from now (1 = the next one); 0 disarms.
+void fail_nth(long n);
+// ds_alloc calls since the last reset_alloc_counters().
+long alloc_calls();
+long injected_failures();
+void reset_alloc_counters();
+
+// Live blocks per site, and in total (same as ds_live_allocations()).
+long live(ds_site site);
+
+} // namespace host
