@@ -80,10 +80,10 @@ RT_ONLY_FLAGS := -fno-exceptions
 HOST_OBJ := $(B)/host
 $(HOST_OBJ)/rt/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(WARN) $(HOST_FLAGS) $(RT_ONLY_FLAGS) -MMD -c -o $@ $<
+	$(CXX) $(WARN) $(HOST_FLAGS) $(RT_ONLY_FLAGS) -MMD -MP -c -o $@ $<
 $(HOST_OBJ)/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(WARN) $(HOST_FLAGS) -MMD -c -o $@ $<
+	$(CXX) $(WARN) $(HOST_FLAGS) -MMD -MP -c -o $@ $<
 
 HOST_OBJS := $(patsubst %.cpp,$(HOST_OBJ)/rt/%.o,$(RT_SRCS) $(HOST_SRCS)) \
 	$(patsubst %.cpp,$(HOST_OBJ)/%.o,$(TEST_SRCS))
@@ -99,7 +99,7 @@ initramfs: module selftests harness
 	@bash scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz
 
 run: initramfs
-	@bash scripts/vm.sh run $(B)/initramfs.cpio.gz $(B)/vm-run
+	@bash scripts/run.sh
 
 check: deps
 	@bash scripts/check.sh

@@ -101,7 +101,7 @@ TEST_F(dev, unknown_ioctls_enotty)
 	size_t i;
 
 	memset(&v, 0, sizeof(v));
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		TH_LOG("cmd %#lx", cmds[i]);
 		EXPECT_EQ(-ENOTTY, ds_ioctl(self->fd, cmds[i], &v));
 	}

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "ops/version_op.h"
 
-#include "rt/future.h"
-#include "rt/root_task.h"
-#include "rt/worker_hop.h"
+#include "rt/future.hpp"
+#include "rt/root_task.hpp"
+#include "rt/worker_hop.hpp"
 
 namespace ds {
 namespace {

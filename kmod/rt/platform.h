@@ -16,8 +16,10 @@ extern "C" {
 #include <linux/types.h>
 #endif
 
-/* Errno values the runtime produces (asm-generic numbering; both
- * implementations assert they match their own headers). */
+/*
+ * Errno values the runtime produces (asm-generic numbering; both
+ * implementations assert they match their own headers).
+ */
 #define DS_E2BIG	7
 #define DS_ENOMEM	12
 #define DS_EFAULT	14
@@ -69,8 +71,10 @@ long ds_live_allocations(void);
 void ds_alloc_error_stash(int err);
 int ds_alloc_error_take(void);
 
-/* Deferred work: run @fn(@w) later in process context (a workqueue). The
- * storage is opaque; large enough for a work_struct with lockdep. */
+/*
+ * Deferred work: run @fn(@w) later in process context (a workqueue). The
+ * storage is opaque; large enough for a work_struct with lockdep.
+ */
 struct ds_work {
 	unsigned long opaque[16];
 };

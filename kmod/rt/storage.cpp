@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "rt/storage.h"
+#include "rt/storage.hpp"
 
 namespace ds {
 namespace {

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "fixture.h"
-#include "rt/future.h"
-#include "rt/root_task.h"
-#include "rt/worker_hop.h"
+#include "rt/future.hpp"
+#include "rt/root_task.hpp"
+#include "rt/worker_hop.hpp"
 
 namespace {
 

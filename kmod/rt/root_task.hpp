@@ -7,7 +7,7 @@
 #include <new>
 #include <utility>
 
-#include "rt/future.h"
+#include "rt/future.hpp"
 
 namespace ds {
 

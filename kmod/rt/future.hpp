@@ -11,8 +11,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "rt/result.h"
-#include "rt/storage.h"
+#include "rt/result.hpp"
+#include "rt/storage.hpp"
 
 namespace ds {
 

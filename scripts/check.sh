@@ -1,0 +1,103 @@
+#!/bin/bash
+# make check: every test, host first, then the VM. Each step's full output
+# is in build/logs/STEP.log; TAP and GoogleTest results are counted, and a
+# step that dies without reporting counts as a failure. Ends with one line:
+#   N passed, N failed, N skipped
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+logs=$top/build/logs
+mkdir -p "$logs"
+make=${MAKE:-make}
+passed=0
+failed=0
+skipped=0
+t0=$(date +%s)
+
+# count_tap LOG: add TAP results (ok / not ok / # SKIP) to the totals.
+count_tap() {
+	local p f s
+	p=$(grep -aE '^ok [0-9]+ ' "$1" | grep -vc '# SKIP')
+	s=$(grep -aE '^ok [0-9]+ .*# SKIP' "$1" | wc -l)
+	f=$(grep -acE '^not ok [0-9]+ ' "$1")
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	echo "  $p passed, $f failed, $s skipped"
+	grep -aE '^not ok [0-9]+ ' "$1" | sed 's/^/  FAIL: /'
+}
+
+# count_gtest LOG: per-test result lines carry a duration.
+count_gtest() {
+	local p f s
+	p=$(grep -acE '^\[       OK \] .* \([0-9]+ ms\)$' "$1")
+	f=$(grep -acE '^\[  FAILED  \] .* \([0-9]+ ms\)$' "$1")
+	s=$(grep -acE '^\[  SKIPPED \] .* \([0-9]+ ms\)$' "$1")
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	echo "  $p passed, $f failed, $s skipped"
+	grep -aE '^\[  FAILED  \] .* \([0-9]+ ms\)$' "$1" | sed 's/^/  FAIL: /'
+}
+
+# step NAME COMMAND...: run, log, and count the step itself as one result
+# only when it fails (a crash, a build error) so nothing fails silently.
+step_rc=0
+step() {
+	local name=$1
+	shift
+	echo "== $name"
+	"$@" > "$logs/$name.log" 2>&1
+	step_rc=$?
+	if [ $step_rc -ne 0 ]; then
+		echo "  step '$name' exited $step_rc (log: build/logs/$name.log)"
+		tail -n 20 "$logs/$name.log" | sed 's/^/  | /'
+	fi
+	return $step_rc
+}
+step_failed() { failed=$((failed + 1)); }
+
+# 1. The module builds with no compiler, objtool or modpost warning.
+if step module $make module; then
+	passed=$((passed + 1)); echo "  ok: module builds warning-free"
+else
+	step_failed
+fi
+
+# 2. Host unit tests of the C++ runtime (ASan + UBSan).
+if step host-build $make host-tests; then
+	step host-tests "$top/build/host-tests"
+	rc=$step_rc
+	count_gtest "$logs/host-tests.log"
+	# A crash leaves fewer result lines than tests: count it.
+	if [ $rc -ne 0 ] && ! grep -qE '^\[  FAILED  \] .* \([0-9]+ ms\)$' "$logs/host-tests.log"; then
+		step_failed
+	fi
+else
+	step_failed
+fi
+
+# 3. Host tests of the scripts (splat detector, build guards) and kernel style.
+for t in check-log build-guards checkpatch; do
+	step "$t" bash "scripts/tests/test-$t.sh"
+	rc=$step_rc
+	count_tap "$logs/$t.log"
+	grep -qE '^1\.\.[0-9]+' "$logs/$t.log" || step_failed
+done
+
+# 4. Selftests and harness in the VM (stock kernel), splat check included.
+if step vm-build $make initramfs; then
+	step vm bash scripts/vm.sh check "$top/build/initramfs.cpio.gz" "$top/build/vm-check"
+	rc=$step_rc
+	count_tap "$top/build/vm-check/results.log"
+	grep -E '^vm: ' "$logs/vm.log" | sed 's/^/  /'
+	if bash scripts/check-log.sh "$top/build/vm-check/console.log" > "$logs/vm-splats.log"; then
+		passed=$((passed + 1)); echo "  ok: kernel log free of splats"
+	else
+		failed=$((failed + 1)); echo "  FAIL: kernel log has splats:"; sed 's/^/  | /' "$logs/vm-splats.log"
+	fi
+	# No exit marker, timeout, qemu failure: the counted lines are not the whole story.
+	grep -q '^DYNASYNC-VM-EXIT: 0' "$top/build/vm-check/console.log" 2>/dev/null || step_failed
+else
+	step_failed
+fi
+
+echo "check: $(( $(date +%s) - t0 ))s; logs in build/logs, VM logs in build/vm-check"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
