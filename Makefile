@@ -15,8 +15,9 @@ SHELL := /bin/bash
 
 DS_CACHE ?= /var/cache/dynasync
 export DS_CACHE
-# Evaluated lazily: deps.sh writes krel on first use.
-KREL = $(shell cat $(DS_CACHE)/krel 2>/dev/null)
+# Evaluated lazily (after the deps target ran): deps.sh records the release
+# of Debian's linux-headers-amd64 in $(DS_CACHE)/krel.
+KREL = $(or $(shell cat $(DS_CACHE)/krel 2>/dev/null),$(error no $(DS_CACHE)/krel: run scripts/deps.sh))
 KDIR ?= /lib/modules/$(KREL)/build
 VM_KERNEL ?= $(DS_CACHE)/vmlinuz
 VM_TIMEOUT ?= 600

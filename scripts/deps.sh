@@ -4,7 +4,7 @@
 # Idempotent: when everything is present it only checks and exits.
 set -euo pipefail
 
-CACHE=${DYNASYNC_CACHE:-/var/cache/dynasync}
+CACHE=${DS_CACHE:-/var/cache/dynasync}
 PKGS=(build-essential g++ make bc cpio gzip kmod xz-utils
       linux-headers-amd64 qemu-system-x86 busybox-static
       liburing-dev googletest libgtest-dev linux-source-6.1)
