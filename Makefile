@@ -67,7 +67,7 @@ $(B)/dynasync: $(HARNESS_SRCS) $(wildcard userspace/harness/*.h) uapi/dynasync.h
 harness: $(B)/dynasync
 
 # ---- host unit tests: the runtime's own sources on the userspace platform --
-RT_SRCS := kmod/rt/storage.cpp kmod/ops/version_op.cpp
+RT_SRCS := $(filter-out kmod/rt/cxxabi.cpp,$(wildcard kmod/rt/*.cpp kmod/ops/*.cpp kmod/traits/*.cpp))
 HOST_SRCS := $(wildcard userspace/host/*.cpp)
 TEST_SRCS := $(wildcard userspace/tests/*.cpp)
 # Same warning policy as the kernel build of these sources.

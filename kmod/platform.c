@@ -8,11 +8,15 @@
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
+#include <linux/hrtimer.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/mempool.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #include "rt/platform.h"
@@ -44,17 +48,23 @@ static atomic_long_t ds_live[DS_SITE_COUNT];
 static atomic_long_t ds_live_bytes[DS_SITE_COUNT];
 static struct workqueue_struct *ds_wq;
 static DEFINE_PER_CPU(int, ds_stashed_alloc_error);
+static unsigned int ds_forced_sites;
 
-void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site)
+void ds_fault_force(unsigned int site_mask)
 {
-	gfp_t flags;
+	WRITE_ONCE(ds_forced_sites, site_mask);
+}
+
+static void *ds_kmalloc(size_t size, size_t align, gfp_t flags,
+			unsigned int site)
+{
 	void *p;
 
-	if (gfp >= DS_GFP_COUNT || site >= DS_SITE_COUNT || !size ||
-	    size > KMALLOC_MAX_SIZE || !is_power_of_2(align) ||
-	    align > PAGE_SIZE)
+	if (site >= DS_SITE_COUNT || !size || size > KMALLOC_MAX_SIZE ||
+	    !is_power_of_2(align) || align > PAGE_SIZE)
 		return NULL;
-	flags = ds_gfp_map[gfp];
+	if (READ_ONCE(ds_forced_sites) & (1U << site))
+		return NULL;
 	p = kmalloc(size, flags);
 	if (p && !IS_ALIGNED((unsigned long)p, align)) {
 		/* Power-of-two kmalloc sizes are naturally aligned. */
@@ -66,6 +76,13 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site)
 	atomic_long_inc(&ds_live[site]);
 	atomic_long_add(size, &ds_live_bytes[site]);
 	return p;
+}
+
+void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site)
+{
+	if (gfp >= DS_GFP_COUNT)
+		return NULL;
+	return ds_kmalloc(size, align, ds_gfp_map[gfp], site);
 }
 
 void ds_free(void *p, size_t size, unsigned int site)
@@ -100,6 +117,126 @@ int ds_alloc_error_take(void)
 
 	put_cpu();
 	return err;
+}
+
+struct ds_pool {
+	mempool_t *mempool;
+	size_t elem_size;
+};
+
+static void *ds_pool_refill(gfp_t gfp, void *data)
+{
+	struct ds_pool *pool = data;
+
+	return ds_kmalloc(pool->elem_size, 16, gfp | __GFP_NOWARN,
+			  DS_SITE_RESERVE);
+}
+
+static void ds_pool_release(void *p, void *data)
+{
+	struct ds_pool *pool = data;
+
+	ds_free(p, pool->elem_size, DS_SITE_RESERVE);
+}
+
+struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr)
+{
+	struct ds_pool *pool;
+
+	if (!elem_size || elem_size > KMALLOC_MAX_SIZE || !min_nr)
+		return NULL;
+	pool = ds_alloc(sizeof(*pool), __alignof__(*pool), DS_GFP_KERNEL,
+			DS_SITE_RESERVE);
+	if (!pool)
+		return NULL;
+	pool->elem_size = elem_size;
+	pool->mempool = mempool_create(min_nr, ds_pool_refill, ds_pool_release,
+				       pool);
+	if (!pool->mempool) {
+		ds_free(pool, sizeof(*pool), DS_SITE_RESERVE);
+		return NULL;
+	}
+	return pool;
+}
+
+void ds_pool_destroy(struct ds_pool *pool)
+{
+	if (!pool)
+		return;
+	mempool_destroy(pool->mempool);
+	ds_free(pool, sizeof(*pool), DS_SITE_RESERVE);
+}
+
+void *ds_pool_alloc(struct ds_pool *pool)
+{
+	/* NOWAIT: a fresh block or the reserve, never a sleep for a free. */
+	return mempool_alloc(pool->mempool, GFP_NOWAIT);
+}
+
+void ds_pool_free(struct ds_pool *pool, void *p)
+{
+	mempool_free(p, pool->mempool);
+}
+
+static_assert(sizeof(spinlock_t) <= sizeof(struct ds_lock));
+
+void ds_lock_init(struct ds_lock *l)
+{
+	spin_lock_init((spinlock_t *)l);
+}
+
+unsigned long ds_lock_irqsave(struct ds_lock *l)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave((spinlock_t *)l, flags);
+	return flags;
+}
+
+void ds_unlock_irqrestore(struct ds_lock *l, unsigned long flags)
+{
+	spin_unlock_irqrestore((spinlock_t *)l, flags);
+}
+
+struct ds_timer_impl {
+	struct hrtimer timer;
+	ds_timer_fn fn;
+};
+
+static_assert(sizeof(struct ds_timer_impl) <= sizeof(struct ds_timer));
+
+static enum hrtimer_restart ds_timer_run(struct hrtimer *timer)
+{
+	struct ds_timer_impl *impl = container_of(timer, struct ds_timer_impl, timer);
+
+	impl->fn((struct ds_timer *)impl);
+	return HRTIMER_NORESTART;
+}
+
+void ds_timer_init(struct ds_timer *t, ds_timer_fn fn)
+{
+	struct ds_timer_impl *impl = (struct ds_timer_impl *)t;
+
+	hrtimer_init(&impl->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	impl->timer.function = ds_timer_run;
+	impl->fn = fn;
+}
+
+void ds_timer_start(struct ds_timer *t, uint64_t delay_ns)
+{
+	struct ds_timer_impl *impl = (struct ds_timer_impl *)t;
+
+	hrtimer_start(&impl->timer, ns_to_ktime(delay_ns), HRTIMER_MODE_REL);
+}
+
+void ds_timer_cancel(struct ds_timer *t)
+{
+	hrtimer_cancel(&((struct ds_timer_impl *)t)->timer);
+}
+
+uint64_t ds_now_ns(void)
+{
+	return ktime_get_ns();
 }
 
 struct ds_work_impl {

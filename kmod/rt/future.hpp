@@ -8,10 +8,12 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
 #include "rt/result.hpp"
+#include "rt/stats.hpp"
 #include "rt/storage.hpp"
 
 namespace ds {
@@ -27,11 +29,13 @@ protected:
 
 namespace detail {
 
-// Precedes every frame: who frees it and how much was taken. Its size is
-// the frame alignment, so the frame after it stays aligned.
+// Precedes every frame: who frees it, how much was taken, and for which
+// strategy it is accounted. Its size is the frame alignment, so the frame
+// after it stays aligned. This is the whole per-call bookkeeping.
 struct FrameHeader {
 	FrameOwner *owner;
-	size_t total;
+	uint32_t total;
+	Strategy strategy;
 };
 static_assert(sizeof(FrameHeader) == kFrameAlign);
 
@@ -54,20 +58,27 @@ inline constexpr bool has_storage_v = (is_storage_v<A> || ...);
 inline void *frame_alloc(size_t n, Storage &s) noexcept
 {
 	const size_t total = n + sizeof(FrameHeader);
-	Allocation a = s.allocate(total, kFrameAlign);
+	const Strategy strategy = s.strategy();
+	Allocation a = total > UINT32_MAX ? Allocation{nullptr, nullptr, -DS_E2BIG}
+					  : s.allocate(total, kFrameAlign);
 	if (!a.ptr) {
+		if (strategy != Strategy::Probe)
+			stats_on_failure(strategy, a.err);
 		ds_alloc_error_stash(a.err);
 		return nullptr;
 	}
 	auto *h = static_cast<FrameHeader *>(a.ptr);
 	h->owner = a.owner;
-	h->total = total;
+	h->total = static_cast<uint32_t>(total);
+	h->strategy = strategy;
+	stats_on_alloc(strategy, total);
 	return h + 1;
 }
 
 inline void frame_free(void *p) noexcept
 {
 	auto *h = static_cast<FrameHeader *>(p) - 1;
+	stats_on_free(h->strategy, h->total);
 	h->owner->release(h, h->total);
 }
 

@@ -62,6 +62,45 @@ void ds_free(void *p, size_t size, unsigned int site);
 long ds_live_allocations(void);
 
 /*
+ * Forced failure: every ds_alloc() (and pool refill) on a site whose bit
+ * is set in @site_mask fails. The fault-injection policies build on this
+ * hook; 0 disarms.
+ */
+void ds_fault_force(unsigned int site_mask);
+
+/*
+ * Reserve pools of @elem_size blocks (aligned to 16), @min_nr of them kept
+ * in reserve (kernel: mempool_t). ds_pool_alloc() never sleeps: it tries a
+ * fresh block, then the reserve, and returns NULL only when both fail.
+ */
+struct ds_pool;
+struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr);
+void ds_pool_destroy(struct ds_pool *pool);
+void *ds_pool_alloc(struct ds_pool *pool);
+void ds_pool_free(struct ds_pool *pool, void *p);
+
+/* An irq-safe spinlock (opaque: room for spinlock_t with lockdep). */
+struct ds_lock {
+	unsigned long opaque[16];
+};
+void ds_lock_init(struct ds_lock *l);
+unsigned long ds_lock_irqsave(struct ds_lock *l);
+void ds_unlock_irqrestore(struct ds_lock *l, unsigned long flags);
+
+/*
+ * One-shot high-resolution timers: @fn runs in hard-irq context (it may
+ * only wake things up). ds_timer_cancel() waits for a running callback.
+ */
+struct ds_timer {
+	unsigned long opaque[16];
+};
+typedef void (*ds_timer_fn)(struct ds_timer *t);
+void ds_timer_init(struct ds_timer *t, ds_timer_fn fn);
+void ds_timer_start(struct ds_timer *t, uint64_t delay_ns);
+void ds_timer_cancel(struct ds_timer *t);
+uint64_t ds_now_ns(void);
+
+/*
  * The errno of a failed coroutine-frame allocation crosses from the
  * promise's operator new to get_return_object_on_allocation_failure(),
  * which the compiler calls right after, with no arguments. It travels in

@@ -3,23 +3,38 @@
 // every async method; the promise's operator new finds it among the
 // parameters. A storage either returns memory or a negative errno, never
 // aborts. Each block is released through the owner recorded at allocation
-// (FrameOwner), so a frame always goes back to where it came from even
-// when the Storage object the caller passed is gone.
+// (FrameOwner), so a frame always goes back to where it came from.
+//
+// Strategies (each its own errno):
+//   Boxed        one kmalloc per frame, caller's GFP class   -ENOMEM
+//   InlineSlot   buffer owned by the object, one call at a time
+//                                           -E2BIG (too large), -EBUSY
+//   MaybeBoxed   inline slot, else the heap  -ENOMEM only if both fail
+//   Cached       one block reused across calls, grown fallibly
+//                                           -ENOMEM, -EBUSY (in use)
+//   TaskStack    bounded LIFO region per top-level task      -ENOSPC
+//   ReservePool  mempool with min_nr frames kept in reserve  -ENOMEM
+//                (only when the reserve is exhausted), -E2BIG
+// Alignment: frames need only kFrameAlign (GCC pads the frame for
+// over-aligned locals itself); requests above what a storage can give
+// are refused with -EINVAL, never served misaligned.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "rt/platform.h"
+#include "rt/stats.hpp"
 
 namespace ds {
 
-// Frames get the alignment global operator new would give them.
 inline constexpr size_t kFrameAlign = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
-// Largest alignment any storage honours; beyond it -EINVAL.
 inline constexpr size_t kMaxAlign = 4096;
 
-// Frees what a storage handed out. Must outlive every frame it owns.
+constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+constexpr bool valid_align(size_t a) { return a && !(a & (a - 1)); }
+
+// Frees what a storage handed out. Must outlive every block it owns.
 class FrameOwner {
 public:
 	virtual void release(void *p, size_t size) noexcept = 0;
@@ -37,22 +52,141 @@ struct Allocation {
 
 class Storage {
 public:
-	// @size bytes aligned to @align (power of two).
+	// @size bytes aligned to @align (a power of two).
 	virtual Allocation allocate(size_t size, size_t align) noexcept = 0;
+	virtual Strategy strategy() const noexcept = 0;
 
 protected:
 	constexpr Storage() = default;
 	~Storage() = default;
 };
 
-// Boxed: one kmalloc per frame with the caller's GFP class; -ENOMEM.
 class Boxed final : public Storage {
 public:
 	constexpr explicit Boxed(ds_gfp gfp = DS_GFP_KERNEL) : gfp_(gfp) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
+	Strategy strategy() const noexcept override { return Strategy::Boxed; }
 
 private:
 	ds_gfp gfp_;
+};
+
+// A fixed buffer that holds one frame at a time. Does not own the buffer
+// (it lives in the trait object's allocation).
+class InlineSlot final : public Storage, public FrameOwner {
+public:
+	constexpr InlineSlot() = default;
+	// @buf must be kFrameAlign-aligned and outlive the slot's frames.
+	InlineSlot(void *buf, size_t capacity) noexcept : buf_(buf), cap_(capacity) {}
+	Allocation allocate(size_t size, size_t align) noexcept override;
+	void release(void *p, size_t size) noexcept override;
+	Strategy strategy() const noexcept override { return Strategy::Inline; }
+	size_t capacity() const noexcept { return cap_; }
+	bool busy() const noexcept { return __atomic_load_n(&busy_, __ATOMIC_ACQUIRE); }
+
+private:
+	void *buf_ = nullptr;
+	size_t cap_ = 0;
+	bool busy_ = false;
+};
+
+class MaybeBoxed final : public Storage {
+public:
+	MaybeBoxed(InlineSlot &slot, ds_gfp gfp = DS_GFP_KERNEL) noexcept
+		: slot_(slot), gfp_(gfp) {}
+	Allocation allocate(size_t size, size_t align) noexcept override;
+	Strategy strategy() const noexcept override { return Strategy::MaybeBoxed; }
+
+private:
+	InlineSlot &slot_;
+	ds_gfp gfp_;
+};
+
+// One heap block reused by sequential calls; grows when a larger frame
+// comes (the old block is kept if growing fails).
+class Cached final : public Storage, public FrameOwner {
+public:
+	constexpr explicit Cached(ds_gfp gfp = DS_GFP_KERNEL) : gfp_(gfp) {}
+	Cached(const Cached &) = delete;
+	Cached &operator=(const Cached &) = delete;
+	~Cached();
+	Allocation allocate(size_t size, size_t align) noexcept override;
+	void release(void *p, size_t size) noexcept override;
+	Strategy strategy() const noexcept override { return Strategy::Cached; }
+	size_t capacity() const noexcept { return cap_; }
+
+private:
+	ds_gfp gfp_;
+	void *block_ = nullptr;
+	size_t cap_ = 0;
+	bool busy_ = false;
+};
+
+// An async stack: one bounded region per top-level task. Nested calls
+// push frames and pop them LIFO. Used by one task at a time (tasks run
+// serialized), so it takes no lock. A frame freed out of order is
+// reclaimed when the region empties.
+class TaskStack final : public Storage, public FrameOwner {
+public:
+	constexpr TaskStack() = default;
+	TaskStack(const TaskStack &) = delete;
+	TaskStack &operator=(const TaskStack &) = delete;
+	~TaskStack();
+	// Allocates the region: 0, -ENOMEM, or -EINVAL (0 bytes / already set).
+	int init(size_t capacity, ds_gfp gfp = DS_GFP_KERNEL) noexcept;
+	Allocation allocate(size_t size, size_t align) noexcept override;
+	void release(void *p, size_t size) noexcept override;
+	Strategy strategy() const noexcept override { return Strategy::TaskStack; }
+	size_t capacity() const noexcept { return cap_; }
+	size_t used() const noexcept { return top_; }
+	size_t high_water() const noexcept { return high_; }
+
+private:
+	char *base_ = nullptr;
+	size_t cap_ = 0;
+	size_t top_ = 0;
+	size_t high_ = 0;
+	long live_ = 0;
+};
+
+// Frames from a reserve pool (kernel mempool_t): calls keep completing
+// while kmalloc fails, until the reserve itself runs out.
+class ReservePool final : public Storage, public FrameOwner {
+public:
+	constexpr ReservePool() = default;
+	ReservePool(const ReservePool &) = delete;
+	ReservePool &operator=(const ReservePool &) = delete;
+	~ReservePool();
+	// 0, -ENOMEM, or -EINVAL (zero sizes / already set).
+	int init(size_t frame_size, unsigned int min_frames) noexcept;
+	Allocation allocate(size_t size, size_t align) noexcept override;
+	void release(void *p, size_t size) noexcept override;
+	Strategy strategy() const noexcept override { return Strategy::Reserve; }
+	size_t frame_size() const noexcept { return elem_; }
+
+private:
+	ds_pool *pool_ = nullptr;
+	size_t elem_ = 0;
+};
+
+// Records the size of the frame a call asks for and refuses it, so the
+// body never runs: the layout of a future, without side effects.
+class LayoutProbe final : public Storage {
+public:
+	static constexpr int kRefused = -DS_ECANCELED;
+	Allocation allocate(size_t size, size_t align) noexcept override
+	{
+		size_ = size;
+		align_ = align;
+		return {nullptr, nullptr, kRefused};
+	}
+	Strategy strategy() const noexcept override { return Strategy::Probe; }
+	size_t size() const noexcept { return size_; }
+	size_t align() const noexcept { return align_; }
+
+private:
+	size_t size_ = 0;
+	size_t align_ = 0;
 };
 
 } // namespace ds

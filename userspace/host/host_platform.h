@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "rt/platform.h"
 
@@ -12,6 +13,11 @@ namespace host {
 // Runs queued work until none is left; returns how many items ran.
 size_t run_pending();
 size_t pending();
+
+// Advances the fake clock, firing due timers (as the hrtimer irq would);
+// returns how many fired.
+size_t advance_time(uint64_t ns);
+size_t armed_timers();
 
 // Fail the n-th ds_alloc from now (1 = the next one); 0 disarms.
 void fail_nth(long n);

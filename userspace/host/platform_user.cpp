@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <new>
+#include <vector>
 
 #include "host_platform.h"
 
@@ -24,10 +26,15 @@ std::atomic<long> live_blocks[DS_SITE_COUNT];
 std::atomic<long> calls;
 std::atomic<long> injected;
 std::atomic<long> fail_at; // the calls value that fails; 0 = never
+std::atomic<unsigned> forced_sites;
 
 std::mutex queue_lock;
 std::deque<ds_work *> queue;
 thread_local bool in_worker;
+
+std::mutex timer_lock;
+std::vector<ds_timer *> timers;
+std::atomic<uint64_t> now_ns{1000};
 thread_local int stashed_alloc_error;
 
 struct WorkImpl {
@@ -46,7 +53,7 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site)
 		return nullptr;
 	long n = ++calls;
 	long f = fail_at.load();
-	if (f && n == f) {
+	if ((f && n == f) || (forced_sites.load() & (1u << site))) {
 		++injected;
 		return nullptr;
 	}
@@ -74,6 +81,113 @@ long ds_live_allocations(void)
 		n += l.load();
 	return n;
 }
+
+void ds_fault_force(unsigned int site_mask) { forced_sites = site_mask; }
+
+// The host reserve: a free list of min_nr blocks, refilled on free.
+struct ds_pool {
+	size_t elem_size;
+	unsigned min_nr;
+	std::mutex lock;
+	std::vector<void *> reserve;
+};
+
+struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr)
+{
+	if (!elem_size || !min_nr)
+		return nullptr;
+	void *mem = ds_alloc(sizeof(ds_pool), alignof(ds_pool), DS_GFP_KERNEL,
+			     DS_SITE_RESERVE);
+	if (!mem)
+		return nullptr;
+	auto *pool = new (mem) ds_pool{elem_size, min_nr, {}, {}};
+	pool->reserve.reserve(min_nr);
+	for (unsigned i = 0; i < min_nr; i++) {
+		void *p = ds_alloc(elem_size, 16, DS_GFP_KERNEL, DS_SITE_RESERVE);
+		if (!p) {
+			ds_pool_destroy(pool);
+			return nullptr;
+		}
+		pool->reserve.push_back(p);
+	}
+	return pool;
+}
+
+void ds_pool_destroy(struct ds_pool *pool)
+{
+	if (!pool)
+		return;
+	for (void *p : pool->reserve)
+		ds_free(p, pool->elem_size, DS_SITE_RESERVE);
+	pool->~ds_pool();
+	ds_free(pool, sizeof(ds_pool), DS_SITE_RESERVE);
+}
+
+void *ds_pool_alloc(struct ds_pool *pool)
+{
+	void *p = ds_alloc(pool->elem_size, 16, DS_GFP_NOWAIT, DS_SITE_RESERVE);
+	if (p)
+		return p;
+	std::lock_guard<std::mutex> g(pool->lock);
+	if (pool->reserve.empty())
+		return nullptr;
+	p = pool->reserve.back();
+	pool->reserve.pop_back();
+	return p;
+}
+
+void ds_pool_free(struct ds_pool *pool, void *p)
+{
+	std::lock_guard<std::mutex> g(pool->lock);
+	if (pool->reserve.size() < pool->min_nr)
+		pool->reserve.push_back(p);
+	else
+		ds_free(p, pool->elem_size, DS_SITE_RESERVE);
+}
+
+static_assert(sizeof(std::mutex) <= sizeof(ds_lock));
+
+void ds_lock_init(struct ds_lock *l) { new (l) std::mutex; }
+unsigned long ds_lock_irqsave(struct ds_lock *l)
+{
+	reinterpret_cast<std::mutex *>(l)->lock();
+	return 0;
+}
+void ds_unlock_irqrestore(struct ds_lock *l, unsigned long)
+{
+	reinterpret_cast<std::mutex *>(l)->unlock();
+}
+
+// Host timers fire only when a test advances the fake clock.
+struct TimerImpl {
+	ds_timer_fn fn;
+	uint64_t due;
+	bool armed;
+};
+static_assert(sizeof(TimerImpl) <= sizeof(ds_timer));
+
+void ds_timer_init(struct ds_timer *t, ds_timer_fn fn)
+{
+	*reinterpret_cast<TimerImpl *>(t) = TimerImpl{fn, 0, false};
+}
+
+void ds_timer_start(struct ds_timer *t, uint64_t delay_ns)
+{
+	std::lock_guard<std::mutex> g(timer_lock);
+	auto *impl = reinterpret_cast<TimerImpl *>(t);
+	impl->due = now_ns + delay_ns;
+	impl->armed = true;
+	timers.push_back(t);
+}
+
+void ds_timer_cancel(struct ds_timer *t)
+{
+	std::lock_guard<std::mutex> g(timer_lock);
+	reinterpret_cast<TimerImpl *>(t)->armed = false;
+	std::erase(timers, t);
+}
+
+uint64_t ds_now_ns(void) { return now_ns; }
 
 void ds_alloc_error_stash(int err) { stashed_alloc_error = err; }
 int ds_alloc_error_take(void) { return stashed_alloc_error; }
@@ -125,6 +239,37 @@ size_t run_pending()
 	}
 }
 
+size_t advance_time(uint64_t ns)
+{
+	size_t fired = 0;
+	now_ns += ns;
+	for (;;) {
+		ds_timer *due = nullptr;
+		{
+			std::lock_guard<std::mutex> g(timer_lock);
+			for (ds_timer *t : timers) {
+				auto *impl = reinterpret_cast<TimerImpl *>(t);
+				if (impl->armed && impl->due <= now_ns) {
+					due = t;
+					impl->armed = false;
+					std::erase(timers, t);
+					break;
+				}
+			}
+		}
+		if (!due)
+			return fired;
+		reinterpret_cast<TimerImpl *>(due)->fn(due);
+		fired++;
+	}
+}
+
+size_t armed_timers()
+{
+	std::lock_guard<std::mutex> g(timer_lock);
+	return timers.size();
+}
+
 size_t pending()
 {
 	std::lock_guard<std::mutex> g(queue_lock);
@@ -139,6 +284,7 @@ void reset_alloc_counters()
 	calls = 0;
 	injected = 0;
 	fail_at = 0;
+	forced_sites = 0;
 }
 
 long live(ds_site site) { return live_blocks[site].load(); }

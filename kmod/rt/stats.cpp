@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "rt/stats.hpp"
+
+namespace ds {
+namespace {
+
+constinit StrategyCounters counters[kStrategyCount];
+
+long load(const long &v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
+void add(long &v, long d) { __atomic_add_fetch(&v, d, __ATOMIC_RELAXED); }
+
+} // namespace
+
+const char *strategy_name(Strategy s) noexcept
+{
+	switch (s) {
+	case Strategy::Boxed: return "boxed";
+	case Strategy::Inline: return "inline";
+	case Strategy::MaybeBoxed: return "maybe_boxed";
+	case Strategy::Cached: return "cached";
+	case Strategy::TaskStack: return "task_stack";
+	case Strategy::Reserve: return "reserve";
+	case Strategy::Probe: return "probe";
+	default: return "?";
+	}
+}
+
+FailKind fail_kind(int err) noexcept
+{
+	switch (-err) {
+	case DS_ENOMEM: return FailKind::NoMem;
+	case DS_E2BIG: return FailKind::TooBig;
+	case DS_EBUSY: return FailKind::Busy;
+	case DS_ENOSPC: return FailKind::NoSpace;
+	case DS_EINVAL: return FailKind::Invalid;
+	default: return FailKind::Other;
+	}
+}
+
+void stats_snapshot(Strategy s, StrategyCounters *out) noexcept
+{
+	const StrategyCounters &c = counters[static_cast<int>(s)];
+	out->live_frames = load(c.live_frames);
+	out->live_bytes = load(c.live_bytes);
+	out->high_water_bytes = load(c.high_water_bytes);
+	out->allocations = load(c.allocations);
+	for (int i = 0; i < kFailKindCount; i++)
+		out->failures[i] = load(c.failures[i]);
+}
+
+long stats_live_frames() noexcept
+{
+	long n = 0;
+	for (const StrategyCounters &c : counters)
+		n += load(c.live_frames);
+	return n;
+}
+
+void stats_reset_cumulative() noexcept
+{
+	for (StrategyCounters &c : counters) {
+		__atomic_store_n(&c.allocations, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&c.high_water_bytes, load(c.live_bytes), __ATOMIC_RELAXED);
+		for (long &f : c.failures)
+			__atomic_store_n(&f, 0, __ATOMIC_RELAXED);
+	}
+}
+
+void stats_on_alloc(Strategy s, size_t bytes) noexcept
+{
+	StrategyCounters &c = counters[static_cast<int>(s)];
+	add(c.live_frames, 1);
+	add(c.allocations, 1);
+	long now = __atomic_add_fetch(&c.live_bytes, static_cast<long>(bytes),
+				      __ATOMIC_RELAXED);
+	long hw = load(c.high_water_bytes);
+	while (now > hw &&
+	       !__atomic_compare_exchange_n(&c.high_water_bytes, &hw, now, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+void stats_on_free(Strategy s, size_t bytes) noexcept
+{
+	StrategyCounters &c = counters[static_cast<int>(s)];
+	add(c.live_frames, -1);
+	add(c.live_bytes, -static_cast<long>(bytes));
+}
+
+void stats_on_failure(Strategy s, int err) noexcept
+{
+	add(counters[static_cast<int>(s)].failures[static_cast<int>(fail_kind(err))], 1);
+}
+
+} // namespace ds
