@@ -2,7 +2,7 @@
 #include "ops/version_op.h"
 
 #include "rt/future.hpp"
-#include "rt/root_task.hpp"
+#include "rt/task.hpp"
 #include "rt/worker_hop.hpp"
 
 namespace ds {

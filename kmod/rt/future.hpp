@@ -18,6 +18,8 @@
 
 namespace ds {
 
+class TaskBase; // rt/task.hpp
+
 // Told when a top-level coroutine (no awaiting parent) finishes.
 class RootHook {
 public:
@@ -85,6 +87,9 @@ inline void frame_free(void *p) noexcept
 struct PromiseBase {
 	std::coroutine_handle<> continuation{};
 	RootHook *root = nullptr;
+	// The top-level task this frame runs in: awaitables that suspend
+	// ask it to resume them (set by the root, inherited on co_await).
+	TaskBase *task = nullptr;
 
 	// Resume whoever awaited us (symmetric transfer: no stack growth), or
 	// tell the root hook, which may destroy this frame.
@@ -177,10 +182,12 @@ public:
 	struct Awaiter {
 		Future &f;
 		bool await_ready() const noexcept { return !f.h_ || f.h_.done(); }
+		template <class P>
 		std::coroutine_handle<>
-		await_suspend(std::coroutine_handle<> caller) const noexcept
+		await_suspend(std::coroutine_handle<P> caller) const noexcept
 		{
 			f.h_.promise().continuation = caller;
+			f.h_.promise().task = caller.promise().task;
 			return f.h_;
 		}
 		Result<T> await_resume() const noexcept

@@ -1,35 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 // co_await ResumeOnWorker{}: suspend, and be resumed from the runtime's
-// workqueue (host: its executor). The work item lives in the awaiting
-// frame, so the hop itself allocates nothing.
+// workqueue (host: its run queue) by the task's own work item. Allocates
+// nothing. Outside a task it does not suspend.
 #pragma once
 
 #include <coroutine>
 
-#include "rt/platform.h"
+#include "rt/task.hpp"
 
 namespace ds {
 
 class ResumeOnWorker {
 public:
 	bool await_ready() const noexcept { return false; }
-	void await_suspend(std::coroutine_handle<> h) noexcept
+	template <class P>
+	bool await_suspend(std::coroutine_handle<P> h) noexcept
 	{
-		h_ = h;
-		ds_work_init(&work_, &fire);
-		ds_work_queue(&work_);
+		TaskBase *task = h.promise().task;
+		if (!task)
+			return false;
+		task->wake(); // remembered: suspend_on queues us at once
+		task->suspend_on(h);
+		return true;
 	}
 	void await_resume() const noexcept {}
-
-private:
-	static void fire(ds_work *w) noexcept
-	{
-		// work_ is the first member of a standard-layout class.
-		reinterpret_cast<ResumeOnWorker *>(w)->h_.resume();
-	}
-
-	ds_work work_;
-	std::coroutine_handle<> h_;
 };
 
 } // namespace ds

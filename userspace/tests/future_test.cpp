@@ -4,7 +4,7 @@
 
 #include "fixture.h"
 #include "rt/future.hpp"
-#include "rt/root_task.hpp"
+#include "rt/task.hpp"
 #include "rt/worker_hop.hpp"
 
 namespace {

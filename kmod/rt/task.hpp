@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+// Tasks: a top-level Future run to completion by the executor (the
+// runtime's workqueue; a run queue on the host). Its header is allocated
+// fallibly. The result is reported exactly once: inline when the future
+// is ready at once, else from the worker that resumes it last.
+//
+// Wake-ups come from any context (hrtimer callbacks included): a waker
+// only flips the task from SUSPENDED to queued and queues the task's one
+// work item; only that work item resumes or cancels the task, so a task
+// is never resumed twice or resumed while being destroyed.
+#pragma once
+
+#include <coroutine>
+#include <new>
+#include <utility>
+
+#include "rt/future.hpp"
+
+namespace ds {
+
+class TaskBase : public RootHook {
+public:
+	// The awaitable protocol: in await_suspend, first arm whatever will
+	// call wake() (timer, event, work), then call suspend_on(h) as the
+	// very last thing, and never touch the awaitable after it: the task
+	// may be resumed or destroyed on another CPU from then on. A wake
+	// that arrives before suspend_on is remembered. Each suspension has
+	// exactly one waker.
+	void suspend_on(std::coroutine_handle<> h) noexcept
+	{
+		resume_ = h;
+		int s = __atomic_load_n(&state_, __ATOMIC_ACQUIRE);
+		for (;;) {
+			bool go = s & (kWakePending | kCancel);
+			int next = go ? (s & ~kWakePending) : (s | kSuspended);
+			if (__atomic_compare_exchange_n(&state_, &s, next, false,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE)) {
+				if (go)
+					queue();
+				return;
+			}
+		}
+	}
+	// Any context (hrtimer callbacks included).
+	void wake() noexcept
+	{
+		int s = __atomic_load_n(&state_, __ATOMIC_ACQUIRE);
+		for (;;) {
+			bool suspended = s & kSuspended;
+			int next = suspended ? (s & ~kSuspended) : (s | kWakePending);
+			if (__atomic_compare_exchange_n(&state_, &s, next, false,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE)) {
+				if (suspended)
+					queue();
+				return;
+			}
+		}
+	}
+	// Any context. A suspended task is destroyed on the worker (its frames'
+	// destructors run, their storage is released) and reports -ECANCELED;
+	// a running one at its next suspension; a finished one is unaffected.
+	void cancel() noexcept
+	{
+		int s = __atomic_load_n(&state_, __ATOMIC_ACQUIRE);
+		for (;;) {
+			bool suspended = s & kSuspended;
+			int next = (s | kCancel) & ~kSuspended;
+			if (__atomic_compare_exchange_n(&state_, &s, next, false,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE)) {
+				if (suspended)
+					queue();
+				return;
+			}
+		}
+	}
+	void get() noexcept { __atomic_add_fetch(&refs_, 1, __ATOMIC_RELAXED); }
+	void put() noexcept
+	{
+		if (__atomic_sub_fetch(&refs_, 1, __ATOMIC_ACQ_REL) == 0)
+			destroy();
+	}
+
+protected:
+	static constexpr int kSuspended = 1;
+	static constexpr int kWakePending = 2;
+	static constexpr int kCancel = 4;
+	static constexpr int kDone = 8;
+
+	TaskBase() noexcept
+	{
+		link_.task = this;
+		ds_work_init(&link_.work, &run);
+	}
+	~TaskBase() = default;
+
+	// Reports -ECANCELED after destroying the frames.
+	virtual void cancel_now() noexcept = 0;
+	// Frees the header (last reference gone).
+	virtual void destroy() noexcept = 0;
+	void mark_done() noexcept { __atomic_fetch_or(&state_, kDone, __ATOMIC_ACQ_REL); }
+
+private:
+	// Standard layout, work first: run() finds the task from the work.
+	struct WorkLink {
+		ds_work work;
+		TaskBase *task;
+	};
+
+	void queue() noexcept
+	{
+		get(); // dropped by run()
+		ds_work_queue(&link_.work);
+	}
+
+	// The only place a suspended task is resumed or cancelled.
+	static void run(ds_work *w) noexcept
+	{
+		TaskBase *t = reinterpret_cast<WorkLink *>(w)->task;
+		int s = __atomic_load_n(&t->state_, __ATOMIC_ACQUIRE);
+		if (!(s & kDone)) {
+			if (s & kCancel)
+				t->cancel_now();
+			else
+				t->resume_.resume();
+		}
+		t->put();
+	}
+
+	WorkLink link_;
+	std::coroutine_handle<> resume_{};
+	int state_ = 0;
+	int refs_ = 1; // the running task itself
+};
+
+// A reference to a running task, for cancelling it; safe to hold after it
+// finished.
+class TaskRef {
+public:
+	TaskRef() = default;
+	explicit TaskRef(TaskBase *t) noexcept : t_(t) {}
+	TaskRef(TaskRef &&o) noexcept : t_(std::exchange(o.t_, nullptr)) {}
+	TaskRef &operator=(TaskRef &&o) noexcept
+	{
+		reset();
+		t_ = std::exchange(o.t_, nullptr);
+		return *this;
+	}
+	~TaskRef() { reset(); }
+	void cancel() noexcept
+	{
+		if (t_)
+			t_->cancel();
+	}
+	void reset() noexcept
+	{
+		if (t_)
+			t_->put();
+		t_ = nullptr;
+	}
+	explicit operator bool() const noexcept { return t_; }
+
+private:
+	TaskBase *t_ = nullptr;
+};
+
+template <class T>
+class RootTask final : public TaskBase {
+public:
+	using Done = void (*)(void *ctx, Result<T> &&result);
+
+	// Starts @f in the caller's context. @done(@ctx, result) runs exactly
+	// once: inline if @f finishes without suspending or cannot start
+	// (its errno, or -ENOMEM for the task header), else from the worker.
+	// Every frame is freed before @done runs. @ref, if given, receives a
+	// reference for cancel() (empty if the task never started).
+	static void spawn(Future<T> &&f, Done done, void *ctx,
+			  ds_gfp gfp = DS_GFP_KERNEL, TaskRef *ref = nullptr) noexcept
+	{
+		if (!f.started()) {
+			done(ctx, Err{f.error()});
+			return;
+		}
+		void *mem = ds_alloc(sizeof(RootTask), alignof(RootTask), gfp,
+				     DS_SITE_TASK);
+		if (!mem) {
+			Future<T> drop = std::move(f);
+			done(ctx, Err{-DS_ENOMEM});
+			return;
+		}
+		auto *task = new (mem) RootTask(std::move(f), done, ctx);
+		auto h = task->fut_.handle();
+		h.promise().root = task;
+		h.promise().task = task;
+		if (ref) {
+			task->get();
+			*ref = TaskRef(task);
+		}
+		task->get(); // held across the first run
+		h.resume();
+		task->put();
+	}
+
+private:
+	RootTask(Future<T> &&f, Done done, void *ctx) noexcept
+		: fut_(std::move(f)), done_(done), ctx_(ctx)
+	{
+	}
+
+	void finished() noexcept override
+	{
+		Result<T> r = std::move(fut_.handle().promise().result);
+		complete(std::move(r));
+	}
+
+	void cancel_now() noexcept override { complete(Err{-DS_ECANCELED}); }
+
+	void complete(Result<T> &&r) noexcept
+	{
+		mark_done();
+		// Suspended at its final point or at an await: either way
+		// destroying it runs the destructors and frees every frame.
+		fut_ = Future<T>(Err{0});
+		done_(ctx_, std::move(r));
+		put();
+	}
+
+	void destroy() noexcept override
+	{
+		this->~RootTask();
+		ds_free(this, sizeof(RootTask), DS_SITE_TASK);
+	}
+
+	Future<T> fut_;
+	Done done_;
+	void *ctx_;
+};
+
+} // namespace ds
