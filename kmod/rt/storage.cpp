@@ -4,26 +4,35 @@
 namespace ds {
 namespace {
 
-// Heap blocks need no per-call state to be freed: one shared owner.
+// Heap blocks need no per-call state to be freed: one owner per site.
 class HeapOwner final : public FrameOwner {
 public:
-	constexpr HeapOwner() = default;
+	constexpr explicit HeapOwner(ds_site site) : site_(site) {}
 	void release(void *p, size_t size) noexcept override
 	{
-		ds_free(p, size, DS_SITE_FRAME);
+		ds_free(p, size, site_);
 	}
+
+private:
+	ds_site site_;
 };
 
-constinit HeapOwner heap_owner;
+constinit HeapOwner heap_owners[DS_SITE_COUNT] = {
+	HeapOwner(DS_SITE_FRAME), HeapOwner(DS_SITE_TASK),
+	HeapOwner(DS_SITE_OBJECT), HeapOwner(DS_SITE_ARGS),
+	HeapOwner(DS_SITE_RESERVE), HeapOwner(DS_SITE_MISC),
+};
+static_assert(DS_SITE_COUNT == 6, "one heap owner per site");
 
-Allocation heap_allocate(size_t size, size_t align, ds_gfp gfp) noexcept
+Allocation heap_allocate(size_t size, size_t align, ds_gfp gfp,
+			 ds_site site = DS_SITE_FRAME) noexcept
 {
 	if (!valid_align(align) || align > kMaxAlign)
 		return {nullptr, nullptr, -DS_EINVAL};
-	void *p = ds_alloc(size, align, gfp, DS_SITE_FRAME);
+	void *p = ds_alloc(size, align, gfp, site);
 	if (!p)
 		return {nullptr, nullptr, -DS_ENOMEM};
-	return {p, &heap_owner, 0};
+	return {p, &heap_owners[site], 0};
 }
 
 bool try_claim(bool *busy) noexcept
@@ -39,7 +48,7 @@ void unclaim(bool *busy) noexcept { __atomic_store_n(busy, false, __ATOMIC_RELEA
 
 Allocation Boxed::allocate(size_t size, size_t align) noexcept
 {
-	return heap_allocate(size, align, gfp_);
+	return heap_allocate(size, align, gfp_, site_);
 }
 
 // A frame that can never fit is reported as such (-E2BIG) even when the

@@ -63,12 +63,17 @@ protected:
 
 class Boxed final : public Storage {
 public:
-	constexpr explicit Boxed(ds_gfp gfp = DS_GFP_KERNEL) : gfp_(gfp) {}
+	// @site: what the heap accounting calls these blocks (frames, or
+	// objects placed by make_in()).
+	constexpr explicit Boxed(ds_gfp gfp = DS_GFP_KERNEL,
+				 ds_site site = DS_SITE_FRAME)
+		: gfp_(gfp), site_(site) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	Strategy strategy() const noexcept override { return Strategy::Boxed; }
 
 private:
 	ds_gfp gfp_;
+	ds_site site_;
 };
 
 // A fixed buffer that holds one frame at a time. Does not own the buffer

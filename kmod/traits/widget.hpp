@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+// Widget: the seeds' second example, one method per hard case of dyn async
+// traits: argument-position impl Trait (augment), non-async
+// return-position impl Trait (components), by-value self (transmit).
+#pragma once
+
+#include <cstdint>
+
+#include "rt/dyn.hpp"
+#include "traits/async_iterator.hpp"
+
+namespace ds {
+
+// A non-owning dyn reference to anything with `uint64_t weight() const`,
+// built on the caller's stack; 16 bytes, copied by value into the frame.
+class ComponentRef {
+public:
+	template <class C>
+	static ComponentRef of(const C &c) noexcept
+	{
+		return ComponentRef(&c, &weight_of<C>);
+	}
+	uint64_t weight() const noexcept { return fn_(obj_); }
+
+private:
+	ComponentRef(const void *obj, uint64_t (*fn)(const void *)) noexcept
+		: obj_(obj), fn_(fn) {}
+	template <class C>
+	static uint64_t weight_of(const void *p) noexcept
+	{
+		return static_cast<const C *>(p)->weight();
+	}
+	const void *obj_;
+	uint64_t (*fn_)(const void *);
+};
+
+// Where transmit() delivers a widget's total.
+struct Sink {
+	uint64_t received = 0;
+	uint64_t deliveries = 0;
+};
+
+class Widget {
+public:
+	static constexpr size_t kMethods = 2;
+	enum Method : size_t { kAugment, kTransmit };
+
+	virtual ~Widget() = default;
+
+	// Front door: any type with weight(); one dyn method serves them all.
+	template <class C>
+	Future<uint64_t> augment(const C &component, Storage &s)
+	{
+		return augment_dyn(ComponentRef::of(component), s);
+	}
+	// Adds the component's weight; returns the new total.
+	virtual Future<uint64_t> augment_dyn(ComponentRef c, Storage &s) = 0;
+	// A dyn iterator over the component indices, placed in @s.
+	virtual Result<DynBox<AsyncIterator>> components(Storage &s) = 0;
+	// Consumes the widget: delivers its total to @sink after one hop to the
+	// worker, returns it. If the call cannot start, @self is untouched.
+	virtual Future<uint64_t> transmit(Consume<Widget> self, Sink &sink,
+					  Storage &s) = 0;
+	virtual uint64_t total() const noexcept = 0;
+
+	template <class Impl>
+	static void probe(Impl &w, size_t out[kMethods]) noexcept
+	{
+		struct Nothing {
+			uint64_t weight() const noexcept { return 0; }
+		} nothing;
+		DynBox<Widget> none;
+		Sink sink;
+		out[kAugment] = probe_frame([&](Storage &p) {
+			return w.Impl::augment_dyn(ComponentRef::of(nothing), p);
+		});
+		out[kTransmit] = probe_frame([&](Storage &p) {
+			return w.Impl::transmit(Consume<Widget>(none), sink, p);
+		});
+	}
+};
+
+class Gadget final : public Widget {
+public:
+	explicit Gadget(uint64_t base = 0) noexcept : total_(base) {}
+	Future<uint64_t> augment_dyn(ComponentRef c, Storage &s) override;
+	Result<DynBox<AsyncIterator>> components(Storage &s) override;
+	Future<uint64_t> transmit(Consume<Widget> self, Sink &sink, Storage &s) override;
+	uint64_t total() const noexcept override { return total_; }
+	uint64_t count() const noexcept { return count_; }
+
+private:
+	uint64_t total_;
+	uint64_t count_ = 0;
+};
+
+} // namespace ds
