@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+// Dyn traits: static and dynamic dispatch, the layout probe and table,
+// consuming calls, argument adaptation, impl-Trait return.
+#include <gtest/gtest.h>
+
+#include "drive.hpp"
+#include "fixture.h"
+#include "rt/dyn.hpp"
+#include "traits/async_iterator.hpp"
+#include "traits/widget.hpp"
+
+namespace {
+
+using ds::Storage;
+
+struct Bolt {
+	uint64_t weight() const noexcept { return 3; }
+};
+struct Panel {
+	uint64_t grams;
+	uint64_t weight() const noexcept { return grams / 1000; }
+};
+
+using DynTest = RuntimeTest;
+
+TEST_F(DynTest, StaticAndDynamicDispatchAgree)
+{
+	ds::Boxed boxed;
+	ds::Counter a(5, 3), b(5, 3);
+	ds::AsyncIterator &dyn = b;
+	for (int i = 0; i < 4; i++) {
+		Outcome<ds::Next> s, d;
+		run_to_end(a.Counter::next(boxed), s); // qualified: no virtual call
+		run_to_end(dyn.next(boxed), d);
+		ASSERT_EQ(s.value.done, d.value.done);
+		ASSERT_EQ(s.value.value, d.value.value);
+	}
+	EXPECT_EQ(8u, a.position());
+}
+
+TEST_F(DynTest, ProbeHasNoSideEffects)
+{
+	ds::Gadget g(10);
+	ds::Counter c(0, 3);
+	long calls = host::alloc_calls();
+	size_t sizes[ds::Widget::kMethods] = {};
+	ds::Widget::probe(g, sizes);
+	size_t csize[1] = {};
+	ds::AsyncIterator::probe(c, csize);
+	EXPECT_GT(sizes[ds::Widget::kAugment], 0u);
+	EXPECT_GT(sizes[ds::Widget::kTransmit], 0u);
+	EXPECT_GT(csize[0], 0u);
+	EXPECT_EQ(10u, g.total()) << "augment body ran";
+	EXPECT_EQ(0u, g.count());
+	EXPECT_EQ(0u, c.position()) << "next body ran";
+	EXPECT_EQ(calls, host::alloc_calls()) << "the probe allocated";
+	EXPECT_EQ(0, ds::stats_live_frames());
+}
+
+TEST_F(DynTest, LayoutTableSizesInlineSlotsExactly)
+{
+	ds::LayoutTable<ds::AsyncIterator> table;
+	ds::Counter counter;
+	ds::Ticker ticker;
+	ds::Map map;
+	ds::Take take;
+	ds::Chain chain;
+	table.add(counter);
+	table.add(ticker);
+	table.add(map);
+	table.add(take);
+	table.add(chain);
+	EXPECT_EQ(5u, table.impls());
+	size_t slot = table.slot_size();
+	size_t ticker_frame = ds::probe_frame([&](Storage &p) { return ticker.Ticker::next(p); });
+	EXPECT_GE(slot, ticker_frame);
+
+	// A slot of exactly that size runs every impl's call; one byte less
+	// refuses the largest with -E2BIG. (Adaptors' nested calls go to the
+	// heap: the slot holds only the call made on the object itself.)
+	alignas(16) unsigned char buf[1024];
+	ASSERT_LE(slot, sizeof(buf));
+	ds::Boxed heap;
+	ds::Counter inner(1, 10);
+	ds::Ticker t2(1000, 2);
+	ds::Map m(&inner, 2, 0, &heap);
+	ds::Take tk(&inner, 5, &heap);
+	ds::Chain ch(&inner, &t2, &heap);
+	ds::AsyncIterator *all[] = {&inner, &t2, &m, &tk, &ch};
+	size_t largest = 0;
+	ds::AsyncIterator *largest_it = nullptr;
+	for (ds::AsyncIterator *it : all) {
+		size_t need = ds::probe_frame([&](Storage &p) { return it->next(p); });
+		if (need > largest) {
+			largest = need;
+			largest_it = it;
+		}
+		ds::InlineSlot exact(buf, slot);
+		Outcome<ds::Next> o;
+		run_to_end(it->next(exact), o);
+		ASSERT_EQ(0, o.err);
+	}
+	EXPECT_EQ(slot, largest);
+	ds::InlineSlot short_slot(buf, slot - 1);
+	Outcome<ds::Next> o;
+	run_to_end(largest_it->next(short_slot), o);
+	EXPECT_EQ(-DS_E2BIG, o.err);
+}
+
+TEST_F(DynTest, ArgumentAdaptationTakesUnrelatedTypes)
+{
+	static_assert(sizeof(ds::ComponentRef) == 2 * sizeof(void *));
+	ds::Boxed boxed;
+	ds::Gadget g(0);
+	ds::Widget &w = g;
+	Outcome<uint64_t> a, b;
+	run_to_end(w.augment(Bolt{}, boxed), a);
+	run_to_end(w.augment(Panel{5000}, boxed), b);
+	EXPECT_EQ(3u, a.value);
+	EXPECT_EQ(8u, b.value);
+	EXPECT_EQ(2u, g.count());
+}
+
+TEST_F(DynTest, ImplTraitReturnLivesInCallerStorage)
+{
+	ds::Gadget g(0);
+	ds::Boxed boxed;
+	Outcome<uint64_t> o;
+	run_to_end(g.augment(Bolt{}, boxed), o);
+	run_to_end(g.augment(Bolt{}, boxed), o);
+	run_to_end(g.augment(Bolt{}, boxed), o);
+
+	ds::Boxed objects(DS_GFP_KERNEL, DS_SITE_OBJECT);
+	auto it = g.components(objects);
+	ASSERT_TRUE(it.ok());
+	EXPECT_EQ(1, host::live(DS_SITE_OBJECT));
+	Outcome<uint64_t> total;
+	run_to_end(ds::sum(**it, 10, boxed), total);
+	EXPECT_EQ(0u + 1 + 2, total.value);
+
+	alignas(16) unsigned char buf[sizeof(ds::Counter)];
+	ds::InlineSlot exact(buf, sizeof(buf));
+	auto in_slot = g.components(exact);
+	ASSERT_TRUE(in_slot.ok());
+	EXPECT_TRUE(exact.busy());
+	in_slot->reset();
+	EXPECT_FALSE(exact.busy()) << "freed back to the slot";
+
+	ds::InlineSlot tiny(buf, sizeof(buf) - 1);
+	EXPECT_EQ(-DS_E2BIG, g.components(tiny).error());
+	host::fail_nth(1);
+	EXPECT_EQ(-DS_ENOMEM, g.components(objects).error());
+}
+
+TEST_F(DynTest, ConsumingCallTakesTheObject)
+{
+	ds::Boxed objects(DS_GFP_KERNEL, DS_SITE_OBJECT);
+	ds::Boxed boxed;
+	auto made = ds::make_in<ds::Gadget, ds::Widget>(objects, uint64_t{40});
+	ASSERT_TRUE(made.ok());
+	ds::DynBox<ds::Widget> w = std::move(*made);
+	ds::Sink sink;
+	Outcome<uint64_t> o;
+	ds::Widget *raw = w.get();
+	run_to_end(raw->transmit(ds::Consume<ds::Widget>(w), sink, boxed), o);
+	EXPECT_EQ(0, o.err);
+	EXPECT_EQ(40u, o.value);
+	EXPECT_EQ(40u, sink.received);
+	EXPECT_FALSE(w) << "ownership moved into the call";
+	EXPECT_EQ(0, host::live(DS_SITE_OBJECT)) << "consumed object freed";
+}
+
+TEST_F(DynTest, ConsumingCallThatCannotStartGivesTheObjectBack)
+{
+	ds::Boxed objects(DS_GFP_KERNEL, DS_SITE_OBJECT);
+	ds::Boxed boxed;
+	auto made = ds::make_in<ds::Gadget, ds::Widget>(objects, uint64_t{7});
+	ASSERT_TRUE(made.ok());
+	ds::DynBox<ds::Widget> w = std::move(*made);
+	ds::Widget *raw = w.get();
+	ds::Sink sink;
+	Outcome<uint64_t> o;
+	host::fail_nth(1);
+	run_to_end(raw->transmit(ds::Consume<ds::Widget>(w), sink, boxed), o);
+	EXPECT_EQ(-DS_ENOMEM, o.err);
+	ASSERT_TRUE(w) << "the caller still owns it";
+	EXPECT_EQ(raw, w.get());
+	EXPECT_EQ(7u, w->total()) << "unchanged";
+	EXPECT_EQ(0u, sink.deliveries);
+	// And it can be sent again.
+	Outcome<uint64_t> again;
+	run_to_end(raw->transmit(ds::Consume<ds::Widget>(w), sink, boxed), again);
+	EXPECT_EQ(7u, again.value);
+	EXPECT_FALSE(w);
+}
+
+TEST_F(DynTest, AdaptorsComposeThroughDyn)
+{
+	ds::Boxed boxed;
+	ds::Counter c(1, 100);
+	ds::Map sq(&c, 2, 1);	 // 3, 5, 7, ...
+	ds::Take first(&sq, 4);	 // 3, 5, 7, 9
+	ds::Counter tail(100, 2); // 100, 101
+	ds::Chain ch(&first, &tail);
+	Outcome<uint64_t> total;
+	run_to_end(ds::sum(ch, 100, boxed), total);
+	EXPECT_EQ(0, total.err);
+	EXPECT_EQ(3u + 5 + 7 + 9 + 100 + 101, total.value);
+}
+
+} // namespace
