@@ -18,6 +18,9 @@
 
 namespace ds {
 
+// Default home of task headers.
+inline constinit Boxed task_header_heap{DS_GFP_KERNEL, DS_SITE_TASK};
+
 class TaskBase : public RootHook {
 public:
 	// The awaitable protocol: in await_suspend, first arm whatever will
@@ -173,24 +176,26 @@ public:
 
 	// Starts @f in the caller's context. @done(@ctx, result) runs exactly
 	// once: inline if @f finishes without suspending or cannot start
-	// (its errno, or -ENOMEM for the task header), else from the worker.
+	// (its errno, or the header storage's errno), else from the worker.
 	// Every frame is freed before @done runs. @ref, if given, receives a
-	// reference for cancel() (empty if the task never started).
+	// reference for cancel() (left empty if the task never started).
+	// @header: where the task header lives (default: kmalloc, GFP_KERNEL);
+	// pass a ReservePool to keep forward progress when kmalloc fails.
 	static void spawn(Future<T> &&f, Done done, void *ctx,
-			  ds_gfp gfp = DS_GFP_KERNEL, TaskRef *ref = nullptr) noexcept
+			  TaskRef *ref = nullptr, Storage *header = nullptr) noexcept
 	{
 		if (!f.started()) {
 			done(ctx, Err{f.error()});
 			return;
 		}
-		void *mem = ds_alloc(sizeof(RootTask), alignof(RootTask), gfp,
-				     DS_SITE_TASK);
-		if (!mem) {
+		Storage &hs = header ? *header : task_header_heap;
+		Allocation a = hs.allocate(sizeof(RootTask), alignof(RootTask));
+		if (!a.ptr) {
 			Future<T> drop = std::move(f);
-			done(ctx, Err{-DS_ENOMEM});
+			done(ctx, Err{a.err});
 			return;
 		}
-		auto *task = new (mem) RootTask(std::move(f), done, ctx);
+		auto *task = new (a.ptr) RootTask(std::move(f), done, ctx, a.owner);
 		auto h = task->fut_.handle();
 		h.promise().root = task;
 		h.promise().task = task;
@@ -204,8 +209,8 @@ public:
 	}
 
 private:
-	RootTask(Future<T> &&f, Done done, void *ctx) noexcept
-		: fut_(std::move(f)), done_(done), ctx_(ctx)
+	RootTask(Future<T> &&f, Done done, void *ctx, FrameOwner *owner) noexcept
+		: fut_(std::move(f)), done_(done), ctx_(ctx), owner_(owner)
 	{
 	}
 
@@ -229,13 +234,15 @@ private:
 
 	void destroy() noexcept override
 	{
+		FrameOwner *owner = owner_;
 		this->~RootTask();
-		ds_free(this, sizeof(RootTask), DS_SITE_TASK);
+		owner->release(this, sizeof(RootTask));
 	}
 
 	Future<T> fut_;
 	Done done_;
 	void *ctx_;
+	FrameOwner *owner_;
 };
 
 } // namespace ds

@@ -54,8 +54,7 @@ TEST_F(ExecutorTest, CancelWhileSleepingDestroysFramesAndDisarmsTheTimer)
 	ds::AsyncIterator &top = m;
 	Outcome<ds::Next> o;
 	ds::TaskRef ref;
-	ds::RootTask<ds::Next>::spawn(top.next(ts), &Outcome<ds::Next>::record, &o,
-				      DS_GFP_KERNEL, &ref);
+	ds::RootTask<ds::Next>::spawn(top.next(ts), &Outcome<ds::Next>::record, &o, &ref);
 	ASSERT_TRUE(ref);
 	EXPECT_GT(ts.used(), 0u);
 	ref.cancel();
@@ -79,8 +78,7 @@ TEST_F(ExecutorTest, CancelBetweenWakeAndResumeWins)
 	ds::Ticker t(100, 1);
 	Outcome<ds::Next> o;
 	ds::TaskRef ref;
-	ds::RootTask<ds::Next>::spawn(t.next(boxed), &Outcome<ds::Next>::record, &o,
-				      DS_GFP_KERNEL, &ref);
+	ds::RootTask<ds::Next>::spawn(t.next(boxed), &Outcome<ds::Next>::record, &o, &ref);
 	host::advance_time(100); // queued for resumption
 	EXPECT_EQ(1u, host::pending());
 	ref.cancel();
@@ -117,8 +115,7 @@ TEST_F(ExecutorTest, CancelledWaiterUnlinksAndRunsDestructors)
 	int dtors = 0;
 	Outcome<int> o;
 	ds::TaskRef ref;
-	ds::RootTask<int>::spawn(wait_event(e, boxed, &dtors), &Outcome<int>::record, &o,
-				 DS_GFP_KERNEL, &ref);
+	ds::RootTask<int>::spawn(wait_event(e, boxed, &dtors), &Outcome<int>::record, &o, &ref);
 	EXPECT_EQ(1, e.waiters());
 	ref.cancel();
 	host::run_pending();
@@ -138,8 +135,7 @@ TEST_F(ExecutorTest, CancelBeforeTheFirstSuspensionTakesEffectThere)
 	ds::TaskRef ref;
 	// Cancel from "another context" while the task is running: model it
 	// by cancelling before the event wait suspends (it is set-free).
-	ds::RootTask<int>::spawn(wait_event(e, boxed, &dtors), &Outcome<int>::record, &o,
-				 DS_GFP_KERNEL, &ref);
+	ds::RootTask<int>::spawn(wait_event(e, boxed, &dtors), &Outcome<int>::record, &o, &ref);
 	ref.cancel();
 	ref.cancel(); // twice: still one completion
 	drive();
@@ -153,8 +149,7 @@ TEST_F(ExecutorTest, TaskRefKeepsTheHeaderUntilReleased)
 	ds::Counter c(0, 1);
 	Outcome<ds::Next> o;
 	ds::TaskRef ref;
-	ds::RootTask<ds::Next>::spawn(c.next(boxed), &Outcome<ds::Next>::record, &o,
-				      DS_GFP_KERNEL, &ref);
+	ds::RootTask<ds::Next>::spawn(c.next(boxed), &Outcome<ds::Next>::record, &o, &ref);
 	EXPECT_EQ(1, o.calls);
 	EXPECT_EQ(1, host::live(DS_SITE_TASK)) << "held by the ref";
 	EXPECT_EQ(0, ds::stats_live_frames()) << "frames already freed";
