@@ -7,11 +7,13 @@
 
 #include <linux/completion.h>
 #include <linux/fs.h>
+#include <linux/minmax.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
 #include "uapi/dynasync.h"
+#include "ops/rt_check_op.h"
 #include "ops/version_op.h"
 #include "platform_glue.h"
 
@@ -54,11 +56,61 @@ static long ds_ioctl_version(struct dynasync_version __user *uarg)
 	return 0;
 }
 
+struct ds_rt_check_wait {
+	struct ds_rt_check_op op;
+	struct completion done;
+	int err;
+};
+
+static void ds_rt_check_complete(struct ds_rt_check_op *op, int err)
+{
+	struct ds_rt_check_wait *w = container_of(op, struct ds_rt_check_wait, op);
+
+	w->err = err;
+	complete(&w->done);
+}
+
+static long ds_ioctl_rt_check(struct dynasync_rt_check __user *uarg)
+{
+	struct dynasync_rt_check c;
+	struct ds_rt_check_wait w = { .op.complete = ds_rt_check_complete };
+	int ret;
+
+	static_assert(DYNASYNC_STRATEGY_BOXED == 1 &&
+		      DYNASYNC_STRATEGY_RESERVE == DS_RT_CHECK_STRATEGIES &&
+		      DYNASYNC_STRATEGY_MAX == DS_RT_CHECK_STRATEGIES);
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.reserved0 || c.reserved[0] || c.reserved[1])
+		return -EINVAL;
+	if (c.strategy < 1 || c.strategy > DYNASYNC_STRATEGY_MAX)
+		return -EINVAL;
+	init_completion(&w.done);
+	w.op.strategy = c.strategy;
+	ret = ds_rt_check_start(&w.op);
+	if (ret)
+		return ret;
+	/* Bounded: the scenarios sleep a few hundred microseconds in total. */
+	wait_for_completion(&w.done);
+	if (w.err)
+		return w.err;
+	c.value = w.op.value;
+	c.checks = w.op.checks;
+	c.failed_check = w.op.failed_check;
+	c.live_frames = (__u32)min_t(long, ds_rt_report_live(), U32_MAX);
+	c.slot_size = ds_rt_iterator_slot_size();
+	if (copy_to_user(uarg, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+}
+
 static long ds_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
 	case DYNASYNC_IOC_VERSION:
 		return ds_ioctl_version((void __user *)arg);
+	case DYNASYNC_IOC_RT_CHECK:
+		return ds_ioctl_rt_check((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -85,6 +137,7 @@ static int __init ds_init(void)
 	ret = ds_platform_init();
 	if (ret)
 		return ret;
+	ds_rt_init();
 	ret = misc_register(&ds_misc);
 	if (ret) {
 		ds_platform_exit();
@@ -96,7 +149,12 @@ static int __init ds_init(void)
 
 static void __exit ds_exit(void)
 {
+	long frames;
+
 	misc_deregister(&ds_misc);
+	frames = ds_rt_report_live();
+	WARN(frames, KBUILD_MODNAME ": %ld coroutine frames live at unload\n",
+	     frames);
 	ds_platform_exit();
 }
 

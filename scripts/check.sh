@@ -62,7 +62,8 @@ fi
 
 # 2. Host unit tests of the C++ runtime (ASan + UBSan).
 if step host-build $make host-tests; then
-	step host-tests "$top/build/host-tests"
+	ASAN_OPTIONS=detect_stack_use_after_return=1:detect_leaks=1 \
+		step host-tests "$top/build/host-tests"
 	rc=$step_rc
 	count_gtest "$logs/host-tests.log"
 	# A crash leaves fewer result lines than tests: count it.

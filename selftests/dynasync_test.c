@@ -213,6 +213,74 @@ TEST_F(dev, version_concurrent_threads)
 	EXPECT_EQ(0, bad);
 }
 
+/* DYNASYNC_IOC_RT_CHECK: the runtime's strategies, inside the kernel. */
+FIXTURE(rt)
+{
+	int fd;
+};
+
+FIXTURE_VARIANT(rt)
+{
+	__u32 strategy;
+	__u64 value;		/* what the scenario must compute */
+	__u32 checks;		/* how many in-kernel checks it runs */
+};
+
+FIXTURE_VARIANT_ADD(rt, boxed) { DYNASYNC_STRATEGY_BOXED, 9, 2 };
+FIXTURE_VARIANT_ADD(rt, inline_slot) { DYNASYNC_STRATEGY_INLINE, 44, 7 };
+FIXTURE_VARIANT_ADD(rt, maybe_boxed) { DYNASYNC_STRATEGY_MAYBE_BOXED, 5, 3 };
+FIXTURE_VARIANT_ADD(rt, cached) { DYNASYNC_STRATEGY_CACHED, 45, 5 };
+FIXTURE_VARIANT_ADD(rt, task_stack) { DYNASYNC_STRATEGY_TASK_STACK, 16, 6 };
+FIXTURE_VARIANT_ADD(rt, reserve_under_kmalloc_failure) { DYNASYNC_STRATEGY_RESERVE, 615, 3 };
+
+FIXTURE_SETUP(rt)
+{
+	self->fd = open(DYNASYNC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(rt)
+{
+	close(self->fd);
+}
+
+TEST_F(rt, scenario_passes_in_kernel)
+{
+	struct dynasync_rt_check c;
+	int i;
+
+	/* Twice: nothing carried over from the first run. */
+	for (i = 0; i < 2; i++) {
+		memset(&c, 0, sizeof(c));
+		c.strategy = variant->strategy;
+		ASSERT_EQ(0, ds_ioctl(self->fd, DYNASYNC_IOC_RT_CHECK, &c));
+		EXPECT_EQ(0, c.failed_check);
+		EXPECT_EQ(variant->checks, c.checks);
+		EXPECT_EQ(variant->value, c.value);
+		EXPECT_EQ(0, c.live_frames);
+		EXPECT_LT(0, c.slot_size);
+	}
+}
+
+TEST_F(dev, rt_check_validates_input)
+{
+	struct dynasync_rt_check c;
+
+	memset(&c, 0, sizeof(c));
+	EXPECT_EQ(-EINVAL, ds_ioctl(self->fd, DYNASYNC_IOC_RT_CHECK, &c));
+	c.strategy = DYNASYNC_STRATEGY_MAX + 1;
+	EXPECT_EQ(-EINVAL, ds_ioctl(self->fd, DYNASYNC_IOC_RT_CHECK, &c));
+	c.strategy = 0xffffffff;
+	EXPECT_EQ(-EINVAL, ds_ioctl(self->fd, DYNASYNC_IOC_RT_CHECK, &c));
+	c.strategy = DYNASYNC_STRATEGY_BOXED;
+	c.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, ds_ioctl(self->fd, DYNASYNC_IOC_RT_CHECK, &c));
+	c.reserved0 = 0;
+	c.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, ds_ioctl(self->fd, DYNASYNC_IOC_RT_CHECK, &c));
+	EXPECT_EQ(-EFAULT, ds_ioctl(self->fd, DYNASYNC_IOC_RT_CHECK, NULL));
+}
+
 TEST(many_opens)
 {
 	int fds[64];

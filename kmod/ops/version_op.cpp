@@ -27,6 +27,6 @@ void version_done(void *ctx, Result<bool> &&r)
 
 extern "C" void ds_version_op_start(struct ds_version_op *op)
 {
-	ds::Boxed boxed(DS_GFP_KERNEL);
-	ds::RootTask<bool>::spawn(ds::version_reply(boxed), &ds::version_done, op);
+	ds::RootTask<bool>::spawn(ds::version_reply(ds::heap_storage()),
+				  &ds::version_done, op);
 }

@@ -15,6 +15,9 @@
 //   TaskStack    bounded LIFO region per top-level task      -ENOSPC
 //   ReservePool  mempool with min_nr frames kept in reserve  -ENOMEM
 //                (only when the reserve is exhausted), -E2BIG
+// Lifetime: the frame keeps the Storage& it was called with, and nested
+// calls made after a suspension allocate through it, so a Storage must
+// outlive every call it is passed to (heap_storage() always does).
 // Alignment: frames need only kFrameAlign (GCC pads the frame for
 // over-aligned locals itself); requests above what a storage can give
 // are refused with -EINVAL, never served misaligned.
@@ -75,6 +78,10 @@ private:
 	ds_gfp gfp_;
 	ds_site site_;
 };
+
+// Stateless and constant-initialized: a Storage that outlives everything.
+inline constinit Boxed kernel_heap{DS_GFP_KERNEL, DS_SITE_FRAME};
+inline Storage &heap_storage() noexcept { return kernel_heap; }
 
 // A fixed buffer that holds one frame at a time. Does not own the buffer
 // (it lives in the trait object's allocation).
