@@ -75,7 +75,7 @@ else
 fi
 
 # 3. Host tests of the scripts (splat detector, build guards) and kernel style.
-for t in check-log build-guards checkpatch; do
+for t in check-log build-guards checkpatch readme-guide; do
 	step "$t" bash "scripts/tests/test-$t.sh"
 	rc=$step_rc
 	count_tap "$logs/$t.log"
