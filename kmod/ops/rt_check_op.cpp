@@ -8,6 +8,7 @@
 #include "rt/dyn.hpp"
 #include "rt/task.hpp"
 #include "traits/async_iterator.hpp"
+#include "traits/recursive.hpp"
 
 namespace ds {
 namespace {
@@ -27,25 +28,6 @@ public:
 
 private:
 	ds_rt_check_op &op_;
-};
-
-// Recursion through dyn calls.
-class Recursive {
-public:
-	virtual ~Recursive() = default;
-	virtual Future<int> down(int n, Storage &s) = 0;
-};
-
-class Descend final : public Recursive {
-public:
-	Future<int> down(int n, Storage &s) override
-	{
-		if (n == 0)
-			co_return 0;
-		Recursive &self = *this;
-		DS_CO_TRY(int d, co_await self.down(n - 1, s));
-		co_return d + 1;
-	}
 };
 
 // A block the scenario owns for its inline slot (a trait object's slot in

@@ -32,52 +32,31 @@ public:
 	void suspend_on(std::coroutine_handle<> h) noexcept
 	{
 		resume_ = h;
-		int s = __atomic_load_n(&state_, __ATOMIC_ACQUIRE);
-		for (;;) {
-			bool go = s & (kWakePending | kCancel);
-			int next = go ? (s & ~kWakePending) : (s | kSuspended);
-			if (__atomic_compare_exchange_n(&state_, &s, next, false,
-							__ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE)) {
-				if (go)
-					queue();
-				return;
-			}
-		}
+		// An earlier wake or a cancel: go at once; else wait suspended.
+		int old = transition([](int s) {
+			return (s & (kWakePending | kCancel)) ? (s & ~kWakePending)
+							      : (s | kSuspended);
+		});
+		if (old & (kWakePending | kCancel))
+			queue();
 	}
 	// Any context (hrtimer callbacks included).
 	void wake() noexcept
 	{
-		int s = __atomic_load_n(&state_, __ATOMIC_ACQUIRE);
-		for (;;) {
-			bool suspended = s & kSuspended;
-			int next = suspended ? (s & ~kSuspended) : (s | kWakePending);
-			if (__atomic_compare_exchange_n(&state_, &s, next, false,
-							__ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE)) {
-				if (suspended)
-					queue();
-				return;
-			}
-		}
+		int old = transition([](int s) {
+			return (s & kSuspended) ? (s & ~kSuspended) : (s | kWakePending);
+		});
+		if (old & kSuspended)
+			queue();
 	}
 	// Any context. A suspended task is destroyed on the worker (its frames'
 	// destructors run, their storage is released) and reports -ECANCELED;
 	// a running one at its next suspension; a finished one is unaffected.
 	void cancel() noexcept
 	{
-		int s = __atomic_load_n(&state_, __ATOMIC_ACQUIRE);
-		for (;;) {
-			bool suspended = s & kSuspended;
-			int next = (s | kCancel) & ~kSuspended;
-			if (__atomic_compare_exchange_n(&state_, &s, next, false,
-							__ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE)) {
-				if (suspended)
-					queue();
-				return;
-			}
-		}
+		int old = transition([](int s) { return (s | kCancel) & ~kSuspended; });
+		if (old & kSuspended)
+			queue();
 	}
 	void get() noexcept { __atomic_add_fetch(&refs_, 1, __ATOMIC_RELAXED); }
 	void put() noexcept
@@ -106,6 +85,17 @@ protected:
 	void mark_done() noexcept { __atomic_fetch_or(&state_, kDone, __ATOMIC_ACQ_REL); }
 
 private:
+	// Applies @next to the state atomically; returns the state before.
+	template <class Next>
+	int transition(Next next) noexcept
+	{
+		int s = __atomic_load_n(&state_, __ATOMIC_ACQUIRE);
+		while (!__atomic_compare_exchange_n(&state_, &s, next(s), false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;
+		return s;
+	}
+
 	// Standard layout, work first: run() finds the task from the work.
 	struct WorkLink {
 		ds_work work;

@@ -12,6 +12,7 @@
 #include "rt/storage.hpp"
 #include "rt/worker_hop.hpp"
 #include "traits/async_iterator.hpp"
+#include "traits/recursive.hpp"
 
 namespace {
 
@@ -323,26 +324,8 @@ TEST_F(TaskStackTest, TooDeepIsENOSPCAndNothingAdvances)
 	EXPECT_EQ(0u, ts.used());
 }
 
-class Recursive {
-public:
-	virtual ~Recursive() = default;
-	virtual Future<int> down(int n, Storage &s) = 0;
-};
-
-// Recursion through dyn calls: each level awaits the next via the vtable.
-class Descend final : public Recursive {
-public:
-	Future<int> down(int n, Storage &s) override
-	{
-		calls++;
-		if (n == 0)
-			co_return 0;
-		Recursive &self = *this;
-		DS_CO_TRY(int d, co_await self.down(n - 1, s));
-		co_return d + 1;
-	}
-	int calls = 0;
-};
+using ds::Descend;
+using ds::Recursive;
 
 TEST_F(TaskStackTest, RecursionPastTheStackIsENOSPC)
 {

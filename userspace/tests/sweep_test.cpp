@@ -10,6 +10,7 @@
 #include "drive.hpp"
 #include "fixture.h"
 #include "traits/async_iterator.hpp"
+#include "traits/recursive.hpp"
 #include "traits/widget.hpp"
 
 namespace {
@@ -127,22 +128,11 @@ TEST_P(Sweep, NestedThreeDeep)
 	EXPECT_EQ(5, points) << "four frames, task header";
 }
 
-class Descend final {
-public:
-	virtual ~Descend() = default;
-	virtual ds::Future<int> down(int n, Storage &s)
-	{
-		if (n == 0)
-			co_return 0;
-		DS_CO_TRY(int d, co_await down(n - 1, s));
-		co_return d + 1;
-	}
-};
-
 TEST_P(Sweep, RecursionThroughDynCalls)
 {
 	StorageUnderTest st(GetParam());
-	Descend d;
+	ds::Descend d;
+	ds::Recursive &rec = d;
 	Outcome<int> o;
 	long points = sweep(
 		[&](long n, bool injected) {
@@ -155,7 +145,7 @@ TEST_P(Sweep, RecursionThroughDynCalls)
 		},
 		[&] {
 			o = {};
-			ds::RootTask<int>::spawn(d.down(6, st.get()), &Outcome<int>::record, &o, nullptr, st.header());
+			ds::RootTask<int>::spawn(rec.down(6, st.get()), &Outcome<int>::record, &o, nullptr, st.header());
 		});
 	EXPECT_EQ(8, points) << "seven frames, task header";
 }
