@@ -6,6 +6,7 @@
 #include "fixture.h"
 #include "rt/event.hpp"
 #include "rt/sleep.hpp"
+#include "rt/worker_hop.hpp"
 #include "traits/async_iterator.hpp"
 
 namespace {
@@ -126,21 +127,49 @@ TEST_F(ExecutorTest, CancelledWaiterUnlinksAndRunsDestructors)
 	EXPECT_EQ(0u, host::pending());
 }
 
-TEST_F(ExecutorTest, CancelBeforeTheFirstSuspensionTakesEffectThere)
+TEST_F(ExecutorTest, DoubleCancelCompletesOnce)
 {
 	ds::Boxed boxed;
 	ds::Event e;
 	int dtors = 0;
 	Outcome<int> o;
 	ds::TaskRef ref;
-	// Cancel from "another context" while the task is running: model it
-	// by cancelling before the event wait suspends (it is set-free).
 	ds::RootTask<int>::spawn(wait_event(e, boxed, &dtors), &Outcome<int>::record, &o, &ref);
 	ref.cancel();
-	ref.cancel(); // twice: still one completion
+	ref.cancel();
 	drive();
 	EXPECT_EQ(1, o.calls);
 	EXPECT_EQ(-DS_ECANCELED, o.err);
+	EXPECT_EQ(1, dtors);
+}
+
+// The task is cancelled while it runs (here: by itself, through the ref
+// spawn filled in before starting it); the cancel takes effect at its next
+// suspension, which then does not wait for any waker.
+Future<int> cancel_self_then_hop(ds::TaskRef *ref, Storage &s, int *dtors, int *after)
+{
+	Guard g{dtors};
+	ref->cancel();
+	co_await ds::ResumeOnWorker{};
+	++*after; // never reached
+	co_return 1;
+}
+
+TEST_F(ExecutorTest, CancelWhileRunningTakesEffectAtNextSuspension)
+{
+	ds::Boxed boxed;
+	int dtors = 0, after = 0;
+	Outcome<int> o;
+	ds::TaskRef ref;
+	ds::RootTask<int>::spawn(cancel_self_then_hop(&ref, boxed, &dtors, &after),
+				 &Outcome<int>::record, &o, &ref);
+	EXPECT_EQ(0, o.calls);
+	EXPECT_EQ(1u, host::pending()) << "queued by the suspension itself";
+	drive();
+	EXPECT_EQ(1, o.calls);
+	EXPECT_EQ(-DS_ECANCELED, o.err);
+	EXPECT_EQ(0, after);
+	EXPECT_EQ(1, dtors);
 }
 
 TEST_F(ExecutorTest, TaskRefKeepsTheHeaderUntilReleased)
