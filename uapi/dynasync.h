@@ -64,4 +64,251 @@ struct dynasync_rt_check {
 #define DYNASYNC_IOC_RT_CHECK \
 	_IOWR(DYNASYNC_IOC_MAGIC, 0x01, struct dynasync_rt_check)
 
+
+/*
+ * ---------------------------------------------------------------------
+ * Objects and calls.
+ *
+ * Each open file has its own table of trait objects, named by handles
+ * (1..2^31-1, never reused while the file is open). An object is one impl
+ * of one trait plus a storage configuration: where the frames of calls on
+ * it live. Calls go through DYNASYNC_IOC_CALL (a blocking ioctl) or
+ * IORING_OP_URING_CMD with cmd_op DYNASYNC_IOC_CALL and the struct
+ * dynasync_call in the SQE's command area (the ring needs
+ * IORING_SETUP_SQE128, else the CQE carries -EINVAL).
+ *
+ * Result (ioctl return value, CQE res): a negative errno, or
+ *   NEXT        1 an item was produced, 0 the iterator has ended
+ *   COMPONENTS  the handle of the new iterator object
+ *   others      0
+ * and, when out_ptr is set, struct dynasync_call_out is written (zeroed
+ * at submission, so a bad out_ptr fails with -EFAULT before the call
+ * runs; io_uring writes it in the submitter's context before the CQE).
+ *
+ * Errnos, one cause each:
+ *   -ENOMEM     a frame, task or object allocation failed (or was injected)
+ *   -E2BIG      the frame does not fit the object's inline slot / pool element
+ *   -EBUSY      the object is in a call already (one call per object at a
+ *               time: methods take the object exclusively), or DESTROY of an
+ *               object that is in a call
+ *   -ENOSPC     the call's task stack is exhausted (deep nesting)
+ *   -ETIMEDOUT  the deadline expired (the call was cancelled; its frames
+ *               were destroyed; an iterator's next() does not advance)
+ *   -EINTR      ioctl path only: a fatal signal cancelled the wait
+ *   -ENOENT     no such handle (or the object was consumed by TRANSMIT)
+ *   -EMFILE     the file's object limit (module parameter max_objects)
+ *   -ENOBUFS    the file's in-flight call limit (max_inflight)
+ *   -ELOOP      adaptors nested deeper than DYNASYNC_MAX_DEPTH
+ *   -EOVERFLOW  impl parameters overflow (counter start + count)
+ *   -EINVAL     bad trait/impl/method/strategy/flags, nonzero reserved or
+ *               unused fields, sizes out of range
+ *   -EFAULT     bad user pointer
+ * Every submitted call completes exactly once: one ioctl return or one CQE.
+ *
+ * Module parameters (root may change them at run time through
+ * /sys/module/dynasync/parameters; out-of-range writes fail with -EINVAL):
+ *   max_objects   per-file object limit (1..65536, default 1024)
+ *   max_inflight  per-file in-flight call limit (1..65536, default 256)
+ *   max_call_ms   every call's deadline cap (1..60000, default 10000): a
+ *                 torn-down ring or a closed file waits at most this long
+ *                 for its calls, which still complete exactly once
+ * ---------------------------------------------------------------------
+ */
+
+/* Traits. */
+#define DYNASYNC_TRAIT_ITERATOR		1	/* async next() -> item or end */
+#define DYNASYNC_TRAIT_WIDGET		2	/* augment / components / transmit */
+
+/*
+ * Impls. param[] and inner[] not listed must be zero.
+ * Adaptors take ownership of their inner objects: the inner handles are
+ * released by CREATE (like Rust's iter.map(f) moving iter) and the inner
+ * objects are destroyed with the adaptor. Inner objects must be iterators.
+ */
+#define DYNASYNC_IMPL_COUNTER	1	/* ITERATOR: param[0] start, param[1] count;
+					 * yields start .. start+count-1, ready at once */
+#define DYNASYNC_IMPL_TICKER	2	/* ITERATOR: param[0] period_ns (<= 1e9),
+					 * param[1] count; yields 0 .. count-1,
+					 * sleeping period_ns on an hrtimer before each */
+#define DYNASYNC_IMPL_MAP	3	/* ITERATOR: inner[0]; param[0] mul, param[1] add;
+					 * yields x * mul + add (mod 2^64) */
+#define DYNASYNC_IMPL_TAKE	4	/* ITERATOR: inner[0]; param[0] limit */
+#define DYNASYNC_IMPL_CHAIN	5	/* ITERATOR: inner[0] then inner[1] */
+#define DYNASYNC_IMPL_GADGET	6	/* WIDGET: param[0] base total */
+#define DYNASYNC_IMPL_MAX	6
+
+/* Adaptor nesting limit (an object with no inner has depth 1). */
+#define DYNASYNC_MAX_DEPTH	16
+
+/* Methods. */
+#define DYNASYNC_METHOD_NEXT		1	/* ITERATOR: out.value = item, out.flags END */
+#define DYNASYNC_METHOD_SUM		2	/* ITERATOR: arg[0] = n; sums up to n items
+						 * (fewer if it ends); out.value = sum */
+#define DYNASYNC_METHOD_AUGMENT		3	/* WIDGET: arg[0] component kind,
+						 * arg[1] its size; adds the
+						 * component's weight; out.value = new total */
+#define DYNASYNC_METHOD_COMPONENTS	4	/* WIDGET: a new COUNTER object over
+						 * 0 .. (augments so far)-1, with the
+						 * widget's storage configuration */
+#define DYNASYNC_METHOD_TRANSMIT	5	/* WIDGET: consumes the widget (its
+						 * handle is released once the call
+						 * ran), delivers its total to the
+						 * file's sink; out.value = total.
+						 * A call that cannot start leaves
+						 * the widget untouched. */
+#define DYNASYNC_METHOD_MAX		5
+
+/* AUGMENT component kinds (one dyn method serves every component type). */
+#define DYNASYNC_COMPONENT_BOLT		1	/* weight = size */
+#define DYNASYNC_COMPONENT_GEAR		2	/* weight = 3 * size + 1 (mod 2^64) */
+
+/* GFP classes for a storage's heap allocations. */
+#define DYNASYNC_GFP_KERNEL	0	/* may sleep */
+#define DYNASYNC_GFP_NOWAIT	1	/* never sleeps, no reserves */
+#define DYNASYNC_GFP_ATOMIC	2	/* never sleeps, may use reserves */
+
+/* Limits of the storage parameters. */
+#define DYNASYNC_MAX_SLOT_SIZE		4096
+#define DYNASYNC_MAX_TASK_STACK		65536
+#define DYNASYNC_MAX_RESERVE_FRAMES	256
+
+/*
+ * Where the frames of calls on an object live. Fields a strategy does
+ * not use must be zero.
+ *   BOXED        gfp
+ *   INLINE       slot_size (0 = auto: the trait's largest frame over all
+ *                impls, from the layout table)
+ *   MAYBE_BOXED  slot_size (0 = auto), gfp of the fallback
+ *   CACHED       gfp of the (re)allocation
+ *   TASK_STACK   task_stack_size (1..DYNASYNC_MAX_TASK_STACK) bytes per
+ *                top-level call, allocated with gfp; nested calls into
+ *                inner objects push their frames on it too
+ *   RESERVE      reserve_frames (1..DYNASYNC_MAX_RESERVE_FRAMES) frames of
+ *                the trait's largest size kept in a mempool; the call's
+ *                bookkeeping comes from the same pool
+ * Nested calls (an adaptor calling its inner object) use the inner
+ * object's own storage, except under a TASK_STACK call, where every frame
+ * of the call goes on its task stack.
+ * SUM's own frame (the loop around next()) lives on the task stack or
+ * in the reserve pool for those strategies, else it is boxed with gfp.
+ */
+struct dynasync_storage {
+	__u32 strategy;		/* DYNASYNC_STRATEGY_* */
+	__u32 gfp;		/* DYNASYNC_GFP_* */
+	__u32 slot_size;
+	__u32 task_stack_size;
+	__u32 reserve_frames;
+	__u32 reserved;		/* must be zero */
+};
+
+struct dynasync_create {
+	__u32 trait;		/* in: DYNASYNC_TRAIT_* */
+	__u32 impl;		/* in: DYNASYNC_IMPL_* of that trait */
+	__u32 inner[2];		/* in: adaptors' inner handles (moved in), else 0 */
+	__u64 param[2];		/* in: impl parameters */
+	struct dynasync_storage storage;	/* in */
+	__u32 handle;		/* out */
+	__u32 slot_size;	/* out: effective inline slot / pool element bytes, else 0 */
+	__u64 reserved[2];	/* must be zero */
+};
+
+#define DYNASYNC_IOC_CREATE \
+	_IOWR(DYNASYNC_IOC_MAGIC, 0x02, struct dynasync_create)
+
+/*
+ * Destroys an object (and the inner objects it owns). -EBUSY while a call
+ * on it is in flight: destruction is refused, never deferred, so a
+ * successful DESTROY means every frame of the object is gone.
+ */
+struct dynasync_destroy {
+	__u32 handle;
+	__u32 flags;		/* must be zero */
+	__u64 reserved;		/* must be zero */
+};
+
+#define DYNASYNC_IOC_DESTROY \
+	_IOW(DYNASYNC_IOC_MAGIC, 0x03, struct dynasync_destroy)
+
+/* Set in dynasync_call_out.flags. */
+#define DYNASYNC_OUT_F_END	(1U << 0)	/* NEXT: the iterator has ended */
+
+struct dynasync_call_out {
+	__u64 value;
+	__u32 flags;		/* DYNASYNC_OUT_F_* */
+	__u32 handle;		/* COMPONENTS: the new object */
+	__u64 reserved;		/* written as zero */
+};
+
+struct dynasync_call {
+	__u32 handle;
+	__u32 method;		/* DYNASYNC_METHOD_* of the object's trait */
+	__u64 arg[2];		/* method arguments; unused ones must be zero */
+	__u64 deadline_ns;	/* relative; 0 = the module's max_call_ms cap;
+				 * above the cap: -EINVAL */
+	__u64 out_ptr;		/* struct dynasync_call_out *, or 0 */
+	__u32 flags;		/* must be zero */
+	__u32 reserved0;	/* must be zero */
+	__u64 reserved[2];	/* must be zero */
+};
+
+#define DYNASYNC_IOC_CALL \
+	_IOW(DYNASYNC_IOC_MAGIC, 0x04, struct dynasync_call)
+
+/* Frame accounting of one storage strategy (module-wide). */
+struct dynasync_strategy_stats {
+	__u64 live_frames;
+	__u64 live_bytes;
+	__u64 high_water_bytes;
+	__u64 allocations;
+	/* failures by errno: ENOMEM, E2BIG, EBUSY, ENOSPC, EINVAL, other */
+	__u64 failures[6];
+};
+
+/* Indexes of dynasync_stats.live_allocs (allocation sites). */
+#define DYNASYNC_SITE_FRAME	0
+#define DYNASYNC_SITE_TASK	1	/* calls' tasks and bookkeeping */
+#define DYNASYNC_SITE_OBJECT	2
+#define DYNASYNC_SITE_ARGS	3
+#define DYNASYNC_SITE_RESERVE	4
+#define DYNASYNC_SITE_MISC	5
+#define DYNASYNC_SITES		8	/* array size; unused entries are 0 */
+
+struct dynasync_stats {
+	__u32 flags;		/* must be zero */
+	__u32 objects;		/* out: this file's objects (handles and owned inners) */
+	__u32 inflight;		/* out: this file's calls not yet completed */
+	__u32 reserved0;	/* must be zero */
+	__u64 calls;		/* out: this file's calls submitted */
+	__u64 completions;	/* out: this file's calls completed */
+	__u64 sink_total;	/* out: sum of the totals TRANSMIT delivered */
+	__u64 sink_deliveries;	/* out: TRANSMIT deliveries */
+	__u64 live_allocs[DYNASYNC_SITES];	/* out: module-wide, per site */
+	/* out: module-wide, indexed by DYNASYNC_STRATEGY_* ([0] unused) */
+	struct dynasync_strategy_stats strategy[DYNASYNC_STRATEGY_MAX + 1];
+	__u64 reserved[4];	/* must be zero */
+};
+
+#define DYNASYNC_IOC_STATS \
+	_IOWR(DYNASYNC_IOC_MAGIC, 0x05, struct dynasync_stats)
+
+/*
+ * Frame size (header included) a method of an impl asks for, from the
+ * layout table computed at module load. 0: the method makes no frame
+ * (COMPONENTS is synchronous). SUM's frame is the same for every impl.
+ * slot_size: what INLINE/MAYBE_BOXED with slot_size 0 give objects of
+ * this trait.
+ */
+struct dynasync_layout {
+	__u32 trait;		/* in */
+	__u32 impl;		/* in */
+	__u32 method;		/* in */
+	__u32 reserved0;	/* must be zero */
+	__u64 frame_size;	/* out */
+	__u64 slot_size;	/* out */
+	__u64 reserved[2];	/* must be zero */
+};
+
+#define DYNASYNC_IOC_LAYOUT \
+	_IOWR(DYNASYNC_IOC_MAGIC, 0x06, struct dynasync_layout)
+
 #endif /* _UAPI_DYNASYNC_H */
