@@ -2,6 +2,7 @@
 #include "device.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -43,6 +44,54 @@ Device Device::open(const char *path)
 	}
 	d.version_ = v;
 	return d;
+}
+
+// ioctl(2) returns -1/errno; the call ioctl returns the method's result.
+static int xioctl(int fd, unsigned long cmd, const void *arg)
+{
+	int r = ioctl(fd, cmd, arg);
+	return r < 0 ? -errno : r;
+}
+
+int Device::create(dynasync_create &c) const
+{
+	return xioctl(fd_, DYNASYNC_IOC_CREATE, &c);
+}
+
+int Device::destroy(uint32_t handle) const
+{
+	dynasync_destroy d{};
+	d.handle = handle;
+	return xioctl(fd_, DYNASYNC_IOC_DESTROY, &d);
+}
+
+int Device::call(const dynasync_call &c) const
+{
+	return xioctl(fd_, DYNASYNC_IOC_CALL, &c);
+}
+
+int Device::stats(dynasync_stats &s) const
+{
+	s = dynasync_stats{};
+	return xioctl(fd_, DYNASYNC_IOC_STATS, &s);
+}
+
+int Device::layout(dynasync_layout &l) const
+{
+	return xioctl(fd_, DYNASYNC_IOC_LAYOUT, &l);
+}
+
+long module_param(const char *name, long fallback)
+{
+	std::string path = std::string("/sys/module/dynasync/parameters/") + name;
+	FILE *f = std::fopen(path.c_str(), "r");
+	if (!f)
+		return fallback;
+	long v = fallback;
+	if (std::fscanf(f, "%ld", &v) != 1)
+		v = fallback;
+	std::fclose(f);
+	return v;
 }
 
 Device::Device(Device &&o) noexcept
