@@ -5,15 +5,23 @@
 #include <string>
 
 #include "device.h"
+#include "info_cmds.h"
+#include "run_cmd.h"
 
 namespace {
 
 int usage(FILE *out)
 {
 	std::fprintf(out,
-		     "usage: dynasync [--device PATH] [--json] COMMAND\n"
+		     "usage: dynasync [--device PATH] [--json] COMMAND [OPTIONS]\n"
 		     "commands:\n"
-		     "  version   print the module's ABI version and how it was produced\n");
+		     "  version   print the module's ABI version and how it was produced\n"
+		     "  run       a verified workload: every object kind x storage strategy,\n"
+		     "            every method, through io_uring or ioctls (exit 0: all checks passed)\n"
+		     "  stats     the module's accounting (this file, allocation sites, strategies)\n"
+		     "  layout    frame size of every (trait, impl, method) and the inline slot size\n"
+		     "--json: machine-readable output on stdout.\n\n%s",
+		     harness::kRunUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -50,15 +58,42 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return usage(stderr);
-	std::string cmd = argv[i];
-	if (cmd != "version") {
+	std::string cmd = argv[i++];
+	// --json is also accepted after the command.
+	int rest = i;
+	for (int k = i; k < argc; k++) {
+		if (!std::strcmp(argv[k], "--json"))
+			json = true;
+		else
+			argv[rest++] = argv[k];
+	}
+	int nrest = rest - i;
+
+	harness::RunOptions run_opt;
+	if (cmd == "run") {
+		std::string err;
+		if (!harness::parse_run_options(nrest, argv + i, run_opt, err)) {
+			std::fprintf(stderr, "dynasync run: %s\n\n", err.c_str());
+			return usage(stderr);
+		}
+	} else if (cmd != "version" && cmd != "stats" && cmd != "layout") {
 		std::fprintf(stderr, "dynasync: unknown command '%s'\n", cmd.c_str());
 		return usage(stderr);
+	} else if (nrest) {
+		std::fprintf(stderr, "dynasync %s: unexpected argument '%s'\n", cmd.c_str(), argv[i]);
+		return usage(stderr);
 	}
+
 	harness::Device dev = harness::Device::open(path);
 	if (dev.fd() < 0) {
 		std::fprintf(stderr, "dynasync: %s\n", dev.error().c_str());
 		return 1;
 	}
-	return cmd_version(dev, json);
+	if (cmd == "version")
+		return cmd_version(dev, json);
+	if (cmd == "stats")
+		return harness::cmd_stats(dev, json);
+	if (cmd == "layout")
+		return harness::cmd_layout(dev, json);
+	return harness::cmd_run(dev, run_opt, json);
 }

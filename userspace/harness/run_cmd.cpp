@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "run_cmd.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+#include "names.h"
+
+namespace harness {
+
+const char kRunUsage[] =
+	"run options:\n"
+	"  --ops N                calls to make and verify (default 100000; k/M suffixes)\n"
+	"  --qd D                 calls in flight on the io_uring path (default 64)\n"
+	"  --batch B              SQEs per io_uring submission (default 16)\n"
+	"  --path uring|ioctl     io_uring (IORING_OP_URING_CMD) or blocking ioctls (default uring)\n"
+	"  --objects-per-kind K   objects per kind x strategy (default: 2 x qd over all of them)\n"
+	"  --strategies LIST      comma-separated: boxed,inline,maybe-boxed,cached,task-stack,reserve\n"
+	"                         (default all)\n"
+	"  --seed S               workload seed (default 1)\n"
+	"  --ticker-period-ns P   tickers' sleep before each item (default 20000)\n"
+	"  --allow-errno LIST     errnos accepted as outcomes, e.g. ENOMEM,E2BIG (fault injection);\n"
+	"                         the model stays as it was (a failed SUM retires its object)\n"
+	"  --no-progress          no progress line on stderr\n";
+
+namespace {
+
+bool parse_u64(const char *s, uint64_t &v)
+{
+	if (!s || !*s || *s == '-')
+		return false;
+	char *end = nullptr;
+	errno = 0;
+	unsigned long long x = std::strtoull(s, &end, 0);
+	uint64_t mul = 1;
+	if (*end == 'k' || *end == 'K')
+		mul = 1000, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1000000, end++;
+	if (errno || *end || end == s)
+		return false;
+	v = x * mul;
+	return true;
+}
+
+std::vector<std::string> split(const std::string &list)
+{
+	std::vector<std::string> out;
+	std::stringstream ss(list);
+	std::string item;
+	while (std::getline(ss, item, ','))
+		if (!item.empty())
+			out.push_back(item);
+	return out;
+}
+
+} // namespace
+
+bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &error)
+{
+	for (int i = 0; i < argc; i++) {
+		std::string a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : nullptr;
+		auto number = [&](uint64_t &out, uint64_t min, uint64_t max) {
+			uint64_t v;
+			if (!parse_u64(val, v) || v < min || v > max) {
+				error = a + " needs a number in " + std::to_string(min) + ".." +
+					std::to_string(max) + (val ? std::string(", not '") + val + "'" : "");
+				return false;
+			}
+			out = v;
+			i++;
+			return true;
+		};
+		uint64_t v = 0;
+		if (a == "--ops") {
+			if (!number(opt.ops, 1, uint64_t{1} << 40))
+				return false;
+		} else if (a == "--qd") {
+			if (!number(v, 1, 4096))
+				return false;
+			opt.depth = static_cast<unsigned>(v);
+		} else if (a == "--batch") {
+			if (!number(v, 1, 4096))
+				return false;
+			opt.batch = static_cast<unsigned>(v);
+		} else if (a == "--objects-per-kind") {
+			if (!number(v, 1, 4096))
+				return false;
+			opt.objects_per_kind = static_cast<unsigned>(v);
+		} else if (a == "--seed") {
+			if (!number(opt.seed, 0, UINT64_MAX))
+				return false;
+		} else if (a == "--ticker-period-ns") {
+			if (!number(opt.ticker_period_ns, 0, 1000000000))
+				return false;
+		} else if (a == "--path") {
+			std::string p = val ? val : "";
+			if (p == "uring" || p == "io_uring")
+				opt.uring = true;
+			else if (p == "ioctl")
+				opt.uring = false;
+			else {
+				error = "--path is uring or ioctl";
+				return false;
+			}
+			i++;
+		} else if (a == "--strategies") {
+			opt.strategies.clear();
+			for (const std::string &name : split(val ? val : "")) {
+				if (name == "all") {
+					opt.strategies.clear();
+					break;
+				}
+				uint32_t s = parse_strategy(name);
+				if (!s) {
+					error = "unknown strategy '" + name + "'";
+					return false;
+				}
+				opt.strategies.push_back(s);
+			}
+			if (!val) {
+				error = "--strategies needs a list";
+				return false;
+			}
+			i++;
+		} else if (a == "--allow-errno") {
+			for (const std::string &name : split(val ? val : "")) {
+				int e = parse_errno(name);
+				if (!e) {
+					error = "unknown errno '" + name + "'";
+					return false;
+				}
+				opt.policy.allow(e);
+			}
+			if (!val) {
+				error = "--allow-errno needs a list";
+				return false;
+			}
+			i++;
+		} else if (a == "--no-progress") {
+			opt.progress = false;
+		} else {
+			error = "unknown run option '" + a + "'";
+			return false;
+		}
+	}
+	return true;
+}
+
+int cmd_run(const Device &dev, const RunOptions &opt, bool json)
+{
+	RunReport r = run_workload(dev, opt);
+	if (json) {
+		print_json(r, stdout);
+		// Scripts read stdout; a person watching stderr still sees why.
+		if (!r.passed())
+			for (const Check &c : r.checks)
+				if (!c.ok)
+					std::fprintf(stderr, "dynasync run: FAIL %s: %s\n",
+						     c.name.c_str(), c.detail.c_str());
+	} else {
+		print_summary(r, stdout);
+	}
+	return r.passed() ? 0 : 1;
+}
+
+} // namespace harness

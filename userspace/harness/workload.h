@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+// `dynasync run`: a mix of objects (every kind x every chosen strategy)
+// and methods, driven through one call path with many calls in flight but
+// never two on one object (the module would answer -EBUSY, and the model
+// could not tell their order). Every completion is checked against the
+// object's model; exactly-once, the module's STATS and its accounting
+// after teardown are checked at the end.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "device.h"
+#include "model.h"
+#include "report.h"
+
+namespace harness {
+
+struct RunOptions {
+	uint64_t ops = 100000;		// calls to complete
+	unsigned depth = 64;		// calls in flight (io_uring)
+	unsigned batch = 16;		// SQEs per submission
+	bool uring = true;		// else blocking ioctls, one at a time
+	unsigned objects_per_kind = 0;	// per kind x strategy; 0: enough for depth
+	std::vector<uint32_t> strategies;	// empty: all
+	uint64_t seed = 1;
+	uint64_t ticker_period_ns = 20000;
+	ErrnoPolicy policy;		// errnos accepted as outcomes
+	bool progress = true;
+	unsigned max_failures_shown = 10;
+};
+
+// Runs the workload. Setup problems (the ring, object limits) are failed
+// checks in the report too, so the caller has one thing to print.
+RunReport run_workload(const Device &dev, const RunOptions &opt);
+
+} // namespace harness
