@@ -70,6 +70,8 @@ harness: $(B)/dynasync
 RT_SRCS := $(filter-out kmod/rt/cxxabi.cpp,$(wildcard kmod/rt/*.cpp kmod/ops/*.cpp kmod/traits/*.cpp))
 HOST_SRCS := $(wildcard userspace/host/*.cpp)
 TEST_SRCS := $(wildcard userspace/tests/*.cpp)
+# The harness's model is plain logic: its unit test runs with these.
+TEST_SRCS += userspace/harness/model.cpp userspace/harness/names.cpp
 # Same warning policy as the kernel build of these sources.
 HOST_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Ikmod -I. -Iuserspace/host
