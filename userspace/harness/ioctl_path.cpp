@@ -17,10 +17,17 @@ public:
 	int queue(const dynasync_call &call, uint64_t user_data) override
 	{
 		done_.push_back({ user_data, dev_.call(call) });
+		ran_++;
 		return 0;
 	}
 
-	int submit() override { return 0; }
+	// The calls already ran; report them as submitted, like the ring.
+	int submit() override
+	{
+		int n = ran_;
+		ran_ = 0;
+		return n;
+	}
 
 	int reap(unsigned, int, std::vector<Completion> &out) override
 	{
@@ -33,6 +40,7 @@ public:
 private:
 	const Device &dev_;
 	std::vector<Completion> done_;
+	int ran_ = 0;
 };
 
 } // namespace

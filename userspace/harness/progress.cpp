@@ -2,6 +2,7 @@
 #include "progress.h"
 
 #include <cinttypes>
+#include <cstring>
 #include <ctime>
 #include <unistd.h>
 
@@ -14,8 +15,24 @@ double now_s()
 	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+namespace {
+
+// A terminal a person watches. A serial port or the console is a tty too,
+// but what is written there ends up in a log: carriage returns and
+// escapes would only garble it.
+bool interactive()
+{
+	if (!isatty(STDERR_FILENO))
+		return false;
+	const char *name = ttyname(STDERR_FILENO);
+	return name && std::strncmp(name, "/dev/ttyS", 9) != 0 &&
+	       std::strcmp(name, "/dev/console") != 0;
+}
+
+} // namespace
+
 Progress::Progress(bool enabled)
-	: enabled_(enabled), tty_(isatty(STDERR_FILENO)), start_(now_s())
+	: enabled_(enabled), tty_(interactive()), start_(now_s())
 {
 }
 

@@ -78,8 +78,9 @@ void print_summary(const RunReport &r, FILE *out)
 	std::fprintf(out, "  objects: %u per kind (counter ticker map take chain gadget) x %zu strategies; "
 		     "ticker period %" PRIu64 " ns\n",
 		     r.objects_per_kind, r.strategies.size(), r.ticker_period_ns);
-	std::fprintf(out, "  time: setup %.2f s, run %.2f s (%.0f calls/s, max %u in flight), teardown %.2f s\n",
-		     r.setup_s, r.run_s, rate(r), r.max_inflight, r.teardown_s);
+	std::fprintf(out, "  time: setup %.2f s, run %.2f s (%.0f calls/s), teardown %.2f s; "
+		     "in flight: max %u, mean %.1f\n",
+		     r.setup_s, r.run_s, rate(r), r.teardown_s, r.max_inflight, r.mean_inflight);
 
 	std::fprintf(out, "\n  %-12s %9s %9s %9s %9s %10s %9s %7s %9s\n", "strategy", "calls",
 		     "next", "sum", "augment", "components", "transmit", "errnos", "frames");
@@ -159,6 +160,7 @@ void print_json(const RunReport &r, FILE *out)
 	j.num("missing", r.missing);
 	j.num("unknown", r.unknown);
 	j.num("max_inflight", r.max_inflight);
+	j.real("mean_inflight", r.mean_inflight);
 	j.real("setup_s", r.setup_s);
 	j.real("elapsed_s", r.run_s);
 	j.real("teardown_s", r.teardown_s);

@@ -128,6 +128,8 @@ private:
 	unsigned inflight_ = 0;
 	uint64_t next_seq_ = 1;
 	std::vector<uint8_t> completions_;	// per seq: how many arrived
+	uint64_t inflight_samples_ = 0;
+	uint64_t inflight_sum_ = 0;
 	uint64_t calls_issued_ = 0;	// every CALL on this file (both paths)
 	uint64_t model_failures_ = 0;
 
@@ -599,6 +601,8 @@ void Workload::reap()
 	need = std::min(need, inflight_);
 	std::vector<Completion> done;
 	double waited_from = now_s();
+	inflight_samples_++;
+	inflight_sum_ += inflight_;
 	for (;;) {
 		int r = path_->reap(need, 1000, done);
 		if (r < 0 && r != -ETIME) {
@@ -865,6 +869,8 @@ RunReport Workload::run()
 		progress_.update(r_.completed, r_.ops, inflight_, r_.failure_count);
 	}
 	r_.run_s = now_s() - start;
+	if (inflight_samples_)
+		r_.mean_inflight = static_cast<double>(inflight_sum_) / inflight_samples_;
 	progress_.finish();
 	final_checks();
 	return r_;
