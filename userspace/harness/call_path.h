@@ -34,6 +34,8 @@ public:
 	// available to @out. Returns how many it appended, or -errno (-ETIME:
 	// the timeout passed first; some may still have been appended).
 	virtual int reap(unsigned min, int timeout_ms, std::vector<Completion> &out) = 0;
+	// Completions posted and not yet reaped: calls that left the module.
+	virtual unsigned ready() const = 0;
 };
 
 // The io_uring path: a ring of at least @depth entries set up with

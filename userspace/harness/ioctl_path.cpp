@@ -29,6 +29,8 @@ public:
 		return n;
 	}
 
+	unsigned ready() const override { return static_cast<unsigned>(done_.size()); }
+
 	int reap(unsigned, int, std::vector<Completion> &out) override
 	{
 		int n = static_cast<int>(done_.size());

@@ -59,6 +59,29 @@ double rate(const RunReport &r)
 	return r.run_s > 0 ? r.completed / r.run_s : 0;
 }
 
+void print_checks(const RunReport &r, FILE *out)
+{
+	std::fprintf(out, "\n  checks:\n");
+	size_t failed = 0;
+	for (const Check &c : r.checks) {
+		std::fprintf(out, "    %s  %s: %s\n", c.ok ? "PASS" : "FAIL", c.name.c_str(),
+			     c.detail.c_str());
+		failed += !c.ok;
+	}
+	if (r.failure_count) {
+		std::fprintf(out, "\n  failures (%zu shown of %" PRIu64 "):\n", r.failures.size(),
+			     r.failure_count);
+		for (const std::string &f : r.failures)
+			std::fprintf(out, "    %s\n", f.c_str());
+	}
+	if (r.passed())
+		std::fprintf(out, "\nresult: PASS (%zu checks, %" PRIu64 " calls verified in %.2f s)\n",
+			     r.checks.size(), r.completed, r.run_s);
+	else
+		std::fprintf(out, "\nresult: FAIL (%zu of %zu checks failed, %" PRIu64 " failures)\n",
+			     failed, r.checks.size(), r.failure_count);
+}
+
 } // namespace
 
 bool RunReport::passed() const
@@ -78,9 +101,15 @@ void print_summary(const RunReport &r, FILE *out)
 	std::fprintf(out, "  objects: %u per kind (counter ticker map take chain gadget) x %zu strategies; "
 		     "ticker period %" PRIu64 " ns\n",
 		     r.objects_per_kind, r.strategies.size(), r.ticker_period_ns);
-	std::fprintf(out, "  time: setup %.2f s, run %.2f s (%.0f calls/s), teardown %.2f s; "
-		     "in flight: max %u, mean %.1f\n",
-		     r.setup_s, r.run_s, rate(r), r.teardown_s, r.max_inflight, r.mean_inflight);
+	std::fprintf(out, "  time: setup %.2f s, run %.2f s (%.0f calls/s), teardown %.2f s\n",
+		     r.setup_s, r.run_s, rate(r), r.teardown_s);
+	std::fprintf(out, "  in flight: up to %u submitted at once; when waiting, %.1f calls in the "
+		     "module on average\n", r.max_inflight, r.mean_inflight);
+	if (r.submitted == 0) {
+		// Nothing ran (setup failed): the tables would be all zeros.
+		print_checks(r, out);
+		return;
+	}
 
 	std::fprintf(out, "\n  %-12s %9s %9s %9s %9s %10s %9s %7s %9s\n", "strategy", "calls",
 		     "next", "sum", "augment", "components", "transmit", "errnos", "frames");
@@ -117,25 +146,7 @@ void print_summary(const RunReport &r, FILE *out)
 		     r.created, r.destroyed, r.ended, r.transmitted, r.sink_total,
 		     r.sink_deliveries, r.components, r.components_verified, r.retired);
 
-	std::fprintf(out, "\n  checks:\n");
-	size_t failed = 0;
-	for (const Check &c : r.checks) {
-		std::fprintf(out, "    %s  %s: %s\n", c.ok ? "PASS" : "FAIL", c.name.c_str(),
-			     c.detail.c_str());
-		failed += !c.ok;
-	}
-	if (r.failure_count) {
-		std::fprintf(out, "\n  failures (%zu shown of %" PRIu64 "):\n", r.failures.size(),
-			     r.failure_count);
-		for (const std::string &f : r.failures)
-			std::fprintf(out, "    %s\n", f.c_str());
-	}
-	if (r.passed())
-		std::fprintf(out, "\nresult: PASS (%zu checks, %" PRIu64 " calls verified in %.2f s)\n",
-			     r.checks.size(), r.completed, r.run_s);
-	else
-		std::fprintf(out, "\nresult: FAIL (%zu of %zu checks failed, %" PRIu64 " failures)\n",
-			     failed, r.checks.size(), r.failure_count);
+	print_checks(r, out);
 }
 
 void print_json(const RunReport &r, FILE *out)

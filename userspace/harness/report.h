@@ -39,7 +39,9 @@ struct RunReport {
 	uint64_t unknown = 0;	// completions for no call the harness made
 	uint64_t missing = 0;
 	unsigned max_inflight = 0;
-	double mean_inflight = 0;	// sampled each time the harness waits
+	// Calls in the module (CQE not yet posted), sampled each time the
+	// harness waits for completions.
+	double mean_inflight = 0;
 	// [strategy][method]: calls; [strategy][0]: calls that got an errno.
 	uint64_t calls[DYNASYNC_STRATEGY_MAX + 1][DYNASYNC_METHOD_MAX + 1] = {};
 	// Outcome (0 = success, else errno) -> completions.

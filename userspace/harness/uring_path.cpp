@@ -62,6 +62,11 @@ public:
 
 	int submit() override { return io_uring_submit(&ring_); }
 
+	unsigned ready() const override
+	{
+		return io_uring_cq_ready(const_cast<io_uring *>(&ring_));
+	}
+
 	int reap(unsigned min, int timeout_ms, std::vector<Completion> &out) override
 	{
 		__kernel_timespec ts{};

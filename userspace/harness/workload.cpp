@@ -413,18 +413,18 @@ bool Workload::setup()
 	long max_objects = module_param("max_objects", 1024);
 	long max_inflight = module_param("max_inflight", 256);
 	max_call_ms_ = module_param("max_call_ms", 10000);
+	if (static_cast<long>(r_.depth) > max_inflight) {
+		check("options", false, "--qd " + std::to_string(r_.depth) +
+						" exceeds the module parameter max_inflight " +
+						std::to_string(max_inflight));
+		return false;
+	}
 	// Each widget may have one COMPONENTS object alive besides.
 	size_t needed = r_.strategies.size() * k * (kObjectsPerKindSet + 1);
 	if (static_cast<long>(needed) > max_objects) {
 		check("options", false, std::to_string(needed) + " objects needed (" +
 						std::to_string(k) + " per kind x strategy), module " +
 						"parameter max_objects is " + std::to_string(max_objects));
-		return false;
-	}
-	if (static_cast<long>(r_.depth) > max_inflight) {
-		check("options", false, "--qd " + std::to_string(r_.depth) +
-						" exceeds the module parameter max_inflight " +
-						std::to_string(max_inflight));
 		return false;
 	}
 	if (top_level < r_.depth)
@@ -601,8 +601,10 @@ void Workload::reap()
 	need = std::min(need, inflight_);
 	std::vector<Completion> done;
 	double waited_from = now_s();
+	// Calls in the module right now: submitted, their CQE not posted yet
+	// (those that completed inline at submission are not counted).
 	inflight_samples_++;
-	inflight_sum_ += inflight_;
+	inflight_sum_ += inflight_ - std::min(inflight_, path_->ready());
 	for (;;) {
 		int r = path_->reap(need, 1000, done);
 		if (r < 0 && r != -ETIME) {
@@ -771,6 +773,20 @@ void Workload::final_checks()
 	      std::to_string(r_.completed - model_failures_) + " verified, " +
 		      std::to_string(model_failures_) + " mismatches (" +
 		      std::to_string(unexpected) + " unexpected errnos)");
+	// Each strategy must really have placed frames, not only been named.
+	if (r_.submitted >= 100 * r_.strategies.size() && !stalled_) {
+		dynasync_stats s{};
+		std::string idle;
+		if (dev_.stats(s) == 0) {
+			for (uint32_t st : r_.strategies)
+				if (s.strategy[st].allocations == r_.stats_before.strategy[st].allocations)
+					idle += std::string(idle.empty() ? "" : ", ") + strategy_name(st);
+			check("every strategy placed frames", idle.empty(),
+			      idle.empty() ? "allocations grew in each of the " +
+						     std::to_string(r_.strategies.size()) + " strategies"
+					   : "no frame placed by: " + idle);
+		}
+	}
 	if (r_.submitted < r_.ops)
 		check("all requested calls ran", false,
 		      std::to_string(r_.submitted) + " of " + std::to_string(r_.ops) +
