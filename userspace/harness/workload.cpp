@@ -106,6 +106,8 @@ private:
 	void fatal(const std::string &what);
 	void final_checks();
 	bool teardown_clean(const dynasync_stats &s, std::string &detail) const;
+	template <class Pred>
+	int poll_stats(dynasync_stats &s, std::string &how, Pred done);
 	void check(const std::string &name, bool ok, const std::string &detail);
 	uint64_t below(uint64_t n) { return n ? rng_() % n : 0; }
 
@@ -672,6 +674,13 @@ void Workload::complete(const Completion &c)
 		failure(buf + v.why);
 		// The model no longer knows this object: start afresh.
 		v.effect = Effect::kRetire;
+		// A new object it cannot vouch for must not outlive the run.
+		if (f.call.method == DYNASYNC_METHOD_COMPONENTS && c.res > 0) {
+			int r = dev_.destroy(static_cast<uint32_t>(c.res));
+			if (r < 0)
+				failure("DESTROY of the unverified COMPONENTS object " +
+					std::to_string(c.res) + ": " + describe_res(r));
+		}
 	}
 	f.seq = 0;
 	free_slots_.push_back(slot);
@@ -755,6 +764,36 @@ bool Workload::teardown_clean(const dynasync_stats &s, std::string &detail) cons
 	return detail.empty();
 }
 
+// The module may free a call's bookkeeping a moment after its CQE: reads
+// STATS until @done holds, for up to a second, and says in @how how long
+// it took. 1: it held, 0: it did not, -errno: STATS failed.
+template <class Pred>
+int Workload::poll_stats(dynasync_stats &s, std::string &how, Pred done)
+{
+	double start = now_s();
+	int polls = 0;
+	bool ok = false;
+	for (;;) {
+		if (int r = dev_.stats(s); r < 0) {
+			how = "STATS: " + describe_res(r);
+			return r;
+		}
+		polls++;
+		ok = done(s);
+		if (ok || now_s() - start > 1.0)
+			break;
+		usleep(1000);
+	}
+	char buf[96];
+	if (ok && polls == 1)
+		std::snprintf(buf, sizeof(buf), "at the first STATS");
+	else
+		std::snprintf(buf, sizeof(buf), "%s after %d STATS reads (%.1f ms)",
+			      ok ? "reached" : "not reached", polls, (now_s() - start) * 1000);
+	how = buf;
+	return ok ? 1 : 0;
+}
+
 void Workload::final_checks()
 {
 	uint64_t missing = 0;
@@ -776,15 +815,15 @@ void Workload::final_checks()
 	// Each strategy must really have placed frames, not only been named.
 	if (r_.submitted >= 100 * r_.strategies.size() && !stalled_) {
 		dynasync_stats s{};
-		std::string idle;
+		std::string unused;
 		if (dev_.stats(s) == 0) {
 			for (uint32_t st : r_.strategies)
 				if (s.strategy[st].allocations == r_.stats_before.strategy[st].allocations)
-					idle += std::string(idle.empty() ? "" : ", ") + strategy_name(st);
-			check("every strategy placed frames", idle.empty(),
-			      idle.empty() ? "allocations grew in each of the " +
-						     std::to_string(r_.strategies.size()) + " strategies"
-					   : "no frame placed by: " + idle);
+					unused += std::string(unused.empty() ? "" : ", ") + strategy_name(st);
+			check("every strategy placed frames", unused.empty(),
+			      unused.empty() ? "allocations grew in each of the " +
+						       std::to_string(r_.strategies.size()) + " strategies"
+					     : "no frame placed by: " + unused);
 		}
 	}
 	if (r_.submitted < r_.ops)
@@ -798,10 +837,18 @@ void Workload::final_checks()
 
 	dynasync_stats s{};
 	double t0 = now_s();
-	if (int r = dev_.stats(s); r < 0) {
-		check("STATS after drain", false, describe_res(r));
+	// No call is left, so neither is any call's bookkeeping.
+	std::string waited;
+	int idle = poll_stats(s, waited, [](const dynasync_stats &x) {
+		return x.live_allocs[DYNASYNC_SITE_TASK] == 0;
+	});
+	if (idle < 0) {
+		check("STATS after drain", false, waited);
 		return;
 	}
+	check("no call bookkeeping live after drain", idle == 1,
+	      "live_allocs[task] " + std::to_string(s.live_allocs[DYNASYNC_SITE_TASK]) + ", " +
+		      waited);
 	check("STATS after drain: calls, completions, in flight",
 	      s.inflight == 0 && s.calls == calls_issued_ && s.completions == calls_issued_,
 	      "inflight " + std::to_string(s.inflight) + ", calls " + std::to_string(s.calls) +
@@ -829,31 +876,13 @@ void Workload::final_checks()
 			destroy(o, false);
 	check("DESTROY of every remaining object", r_.failure_count == failures_before,
 	      std::to_string(r_.destroyed - destroyed_before) + " destroyed");
-	// The module may free a call's bookkeeping a moment after its CQE:
-	// poll for up to a second, and report how long it took.
 	std::string detail;
-	double start = now_s();
-	bool clean = false;
-	int polls = 0;
-	for (;;) {
-		if (int r = dev_.stats(s); r < 0) {
-			detail = "STATS: " + describe_res(r);
-			break;
-		}
-		polls++;
-		clean = teardown_clean(s, detail);
-		if (clean || now_s() - start > 1.0)
-			break;
-		usleep(1000);
-	}
+	bool clean = poll_stats(s, waited, [&](const dynasync_stats &x) {
+		return teardown_clean(x, detail);
+	}) == 1;
 	r_.stats_after = s;
-	char waited[96];
-	std::snprintf(waited, sizeof(waited), "%s after %d STATS reads (%.1f ms)",
-		      clean ? "clean" : "still live", polls, (now_s() - start) * 1000);
-	check("teardown: 0 objects, 0 live allocations, 0 live frames",
-	      clean, clean ? (polls == 1 ? std::string("clean at the first STATS")
-					 : std::string(waited))
-			   : detail + " (" + waited + ")");
+	check("teardown: 0 objects, 0 live allocations, 0 live frames", clean,
+	      clean ? waited : detail + " (" + waited + ")");
 	r_.teardown_s = now_s() - t0;
 }
 
