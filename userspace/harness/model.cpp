@@ -198,9 +198,13 @@ Verdict complete_error(const dynasync_call &call, int res,
 	}
 	// Accepted. With an allocation failure nothing ran, so the model stays
 	// as it was, except for SUM: an item fetched before the failing one
-	// was consumed, and how many is not reported. Any other errno (e.g. a
-	// deadline) may have cut a call short: the object's state is unknown.
+	// was consumed, and how many is not reported. A NEXT cut short by its
+	// deadline does not advance either (the header says so; later items
+	// check it). Any other case may have cut a call short mid-way: the
+	// object's state is unknown.
 	if (ErrnoPolicy::allocation_failure(v.err) && call.method != DYNASYNC_METHOD_SUM)
+		return v;
+	if (v.err == ETIMEDOUT && call.method == DYNASYNC_METHOD_NEXT)
 		return v;
 	v.effect = Effect::kRetire;
 	return v;

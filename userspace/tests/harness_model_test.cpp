@@ -233,6 +233,20 @@ TEST(HarnessModel, ErrnosFailUnlessAllowed)
 	EXPECT_FALSE(m.complete(call(DYNASYNC_METHOD_NEXT), -ENOMEM, out(4), enomem).ok);
 }
 
+TEST(HarnessModel, TimedOutNextDoesNotAdvanceOtherCallsRetire)
+{
+	ErrnoPolicy deadline;
+	deadline.allow(ETIMEDOUT);
+	ObjectModel m = ObjectModel::from_spec(ticker(5));
+	Verdict v = m.complete(call(DYNASYNC_METHOD_NEXT), -ETIMEDOUT, out(0), deadline);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_EQ(Effect::kNone, v.effect);
+	EXPECT_TRUE(m.complete(call(DYNASYNC_METHOD_NEXT), 1, out(0), deadline).ok);
+	v = m.complete(call(DYNASYNC_METHOD_SUM, 3), -ETIMEDOUT, out(0), deadline);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_EQ(Effect::kRetire, v.effect);
+}
+
 TEST(HarnessModel, SpecCountsInnerObjects)
 {
 	Spec chain = adaptor(DYNASYNC_IMPL_CHAIN, 0, 0, { counter(0, 1), counter(0, 1) });
