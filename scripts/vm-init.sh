@@ -55,6 +55,17 @@ if [ $rc -eq 0 ]; then
 			commented dynasync run --ops 100000 --qd 64 --batch 16 --path uring
 		check "harness: run: 10000 calls through blocking ioctls" \
 			commented dynasync run --ops 10000 --path ioctl
+		# Deadlines: every call capped at 1 ms (max_call_ms) while tickers
+		# sleep 0.9 ms per item, so many calls are cancelled: each must
+		# still complete once, a timed-out NEXT must not advance (later
+		# items show it), and nothing may leak.
+		p=/sys/module/dynasync/parameters/max_call_ms
+		old_cap=$(cat $p)
+		echo 1 >$p
+		check "harness: run: 20000 io_uring calls under a 1 ms deadline cap (-ETIMEDOUT)" \
+			commented dynasync run --ops 20000 --ticker-period-ns 900000 \
+			--require-errno ETIMEDOUT
+		echo "$old_cap" >$p
 		;;
 	run)
 		echo "# demo: the module answers VERSION through a coroutine"

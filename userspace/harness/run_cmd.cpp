@@ -22,7 +22,9 @@ const char kRunUsage[] =
 	"  --seed S               workload seed (default 1)\n"
 	"  --ticker-period-ns P   tickers' sleep before each item (default 20000)\n"
 	"  --allow-errno LIST     errnos accepted as outcomes, e.g. ENOMEM,E2BIG (fault injection);\n"
-	"                         the model stays as it was (a failed SUM retires its object)\n"
+	"                         allocation failures and a timed-out NEXT leave the model as it\n"
+	"                         was; after any other accepted errno the object is replaced\n"
+	"  --require-errno LIST   as --allow-errno, and fail unless each occurred at least once\n"
 	"  --no-progress          no progress line on stderr\n";
 
 namespace {
@@ -137,6 +139,21 @@ bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &erro
 			}
 			if (!val) {
 				error = "--allow-errno needs a list";
+				return false;
+			}
+			i++;
+		} else if (a == "--require-errno") {
+			for (const std::string &name : split(val ? val : "")) {
+				int e = parse_errno(name);
+				if (!e) {
+					error = "unknown errno '" + name + "'";
+					return false;
+				}
+				opt.policy.allow(e);
+				opt.required.push_back(e);
+			}
+			if (!val) {
+				error = "--require-errno needs a list";
 				return false;
 			}
 			i++;

@@ -826,6 +826,12 @@ void Workload::final_checks()
 					     : "no frame placed by: " + unused);
 		}
 	}
+	for (int err : opt_.required) {
+		auto it = r_.outcomes.find(err);
+		uint64_t n = it == r_.outcomes.end() ? 0 : it->second;
+		check("-" + errno_name(err) + " occurred (--require-errno)", n > 0,
+		      std::to_string(n) + " calls");
+	}
 	if (r_.submitted < r_.ops)
 		check("all requested calls ran", false,
 		      std::to_string(r_.submitted) + " of " + std::to_string(r_.ops) +

@@ -26,6 +26,7 @@ struct RunOptions {
 	uint64_t seed = 1;
 	uint64_t ticker_period_ns = 20000;
 	ErrnoPolicy policy;		// errnos accepted as outcomes
+	std::vector<int> required;	// ... that must occur (a scenario's point)
 	bool progress = true;
 	unsigned max_failures_shown = 10;
 };
