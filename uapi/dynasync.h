@@ -82,9 +82,12 @@ struct dynasync_rt_check {
  *   NEXT        1 an item was produced, 0 the iterator has ended
  *   COMPONENTS  the handle of the new iterator object
  *   others      0
- * and, when out_ptr is set, struct dynasync_call_out is written (zeroed
- * at submission, so a bad out_ptr fails with -EFAULT before the call
- * runs; io_uring writes it in the submitter's context before the CQE).
+ * and, when out_ptr is set, struct dynasync_call_out is written: value is
+ * the method's value (0 for a NEXT that reports the end and for
+ * COMPONENTS), flags only DYNASYNC_OUT_F_END (NEXT), handle only for
+ * COMPONENTS; everything else 0. It is zeroed at submission, so a bad
+ * out_ptr fails with -EFAULT before the call runs; io_uring writes it in
+ * the submitter's context before the CQE is posted.
  *
  * Errnos, one cause each:
  *   -ENOMEM     a frame, task or object allocation failed (or was injected)
