@@ -13,6 +13,8 @@
 #include <linux/uaccess.h>
 
 #include "uapi/dynasync.h"
+#include "dev_objects.h"
+#include "ops/objects.h"
 #include "ops/rt_check_op.h"
 #include "ops/version_op.h"
 #include "platform_glue.h"
@@ -111,14 +113,38 @@ static long ds_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ds_ioctl_version((void __user *)arg);
 	case DYNASYNC_IOC_RT_CHECK:
 		return ds_ioctl_rt_check((void __user *)arg);
+	case DYNASYNC_IOC_CREATE:
+		return ds_ioctl_create(file, (void __user *)arg);
+	case DYNASYNC_IOC_DESTROY:
+		return ds_ioctl_destroy(file, (void __user *)arg);
+	case DYNASYNC_IOC_CALL:
+		return ds_ioctl_call(file, (void __user *)arg);
+	case DYNASYNC_IOC_STATS:
+		return ds_ioctl_stats(file, (void __user *)arg);
+	case DYNASYNC_IOC_LAYOUT:
+		return ds_ioctl_layout(file, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
 }
 
+static int ds_open(struct inode *inode, struct file *file)
+{
+	return ds_file_open(file);
+}
+
+static int ds_release(struct inode *inode, struct file *file)
+{
+	ds_file_release(file);
+	return 0;
+}
+
 static const struct file_operations ds_fops = {
 	.owner = THIS_MODULE,
+	.open = ds_open,
+	.release = ds_release,
 	.unlocked_ioctl = ds_ioctl,
+	.uring_cmd = ds_uring_cmd,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
@@ -138,6 +164,7 @@ static int __init ds_init(void)
 	if (ret)
 		return ret;
 	ds_rt_init();
+	ds_objects_init();
 	ret = misc_register(&ds_misc);
 	if (ret) {
 		ds_platform_exit();
@@ -152,6 +179,9 @@ static void __exit ds_exit(void)
 	long frames;
 
 	misc_deregister(&ds_misc);
+	/* Every file is closed (each holds the module): no object may remain. */
+	WARN(ds_objects_live(), KBUILD_MODNAME ": %ld objects live at unload\n",
+	     ds_objects_live());
 	frames = ds_rt_report_live();
 	WARN(frames, KBUILD_MODNAME ": %ld coroutine frames live at unload\n",
 	     frames);

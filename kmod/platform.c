@@ -26,7 +26,9 @@ static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
 	      DS_EFAULT == EFAULT && DS_EBUSY == EBUSY &&
 	      DS_EINVAL == EINVAL && DS_ENOTTY == ENOTTY &&
 	      DS_ENOSPC == ENOSPC && DS_EOVERFLOW == EOVERFLOW &&
-	      DS_ETIMEDOUT == ETIMEDOUT && DS_ECANCELED == ECANCELED);
+	      DS_ETIMEDOUT == ETIMEDOUT && DS_ECANCELED == ECANCELED &&
+	      DS_ENOENT == ENOENT && DS_EINTR == EINTR && DS_EMFILE == EMFILE &&
+	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS);
 
 /* Failure is always handled by the caller: never warn about it. */
 static const gfp_t ds_gfp_map[DS_GFP_COUNT] = {
@@ -102,6 +104,11 @@ long ds_live_allocations(void)
 	for (i = 0; i < DS_SITE_COUNT; i++)
 		n += atomic_long_read(&ds_live[i]);
 	return n;
+}
+
+long ds_live_allocations_at(unsigned int site)
+{
+	return site < DS_SITE_COUNT ? atomic_long_read(&ds_live[site]) : 0;
 }
 
 void ds_alloc_error_stash(int err)

@@ -70,7 +70,8 @@ struct dynasync_rt_check {
  * Objects and calls.
  *
  * Each open file has its own table of trait objects, named by handles
- * (1..2^31-1, never reused while the file is open). An object is one impl
+ * (1..2^31-1, handed out in increasing order, so not reused before 2^31
+ * objects were created on the file). An object is one impl
  * of one trait plus a storage configuration: where the frames of calls on
  * it live. Calls go through DYNASYNC_IOC_CALL (a blocking ioctl) or
  * IORING_OP_URING_CMD with cmd_op DYNASYNC_IOC_CALL and the struct
@@ -188,7 +189,8 @@ struct dynasync_rt_check {
  *                bookkeeping comes from the same pool
  * Nested calls (an adaptor calling its inner object) use the inner
  * object's own storage, except under a TASK_STACK call, where every frame
- * of the call goes on its task stack.
+ * of the call goes on its task stack. A TASK_STACK object called nested
+ * under another strategy boxes its frames with its gfp.
  * SUM's own frame (the loop around next()) lives on the task stack or
  * in the reserve pool for those strategies, else it is boxed with gfp.
  */

@@ -20,14 +20,19 @@ extern "C" {
  * Errno values the runtime produces (asm-generic numbering; both
  * implementations assert they match their own headers).
  */
+#define DS_ENOENT	2
+#define DS_EINTR	4
 #define DS_E2BIG	7
 #define DS_ENOMEM	12
 #define DS_EFAULT	14
 #define DS_EBUSY	16
 #define DS_EINVAL	22
+#define DS_EMFILE	24
 #define DS_ENOTTY	25
 #define DS_ENOSPC	28
+#define DS_ELOOP	40
 #define DS_EOVERFLOW	75
+#define DS_ENOBUFS	105
 #define DS_ETIMEDOUT	110
 #define DS_ECANCELED	125
 
@@ -60,6 +65,8 @@ void ds_free(void *p, size_t size, unsigned int site);
 
 /* Live allocations (all sites), for leak checks. */
 long ds_live_allocations(void);
+/* Live allocations of one site (0 for an unknown site). */
+long ds_live_allocations_at(unsigned int site);
 
 /*
  * Forced failure: every ds_alloc() (and pool refill) on a site whose bit

@@ -60,7 +60,14 @@ private:
 };
 
 // Adaptors await another object's next() through dyn dispatch. The nested
-// call's storage is @inner_storage when given, else the caller's.
+// call's storage is @inner_storage when given, else the caller's; but a
+// call running on a task stack keeps every nested frame on that stack
+// (an async stack carries the whole call tree).
+inline Storage &nested_storage(Storage &caller, Storage *inner) noexcept
+{
+	return (!inner || caller.strategy() == Strategy::TaskStack) ? caller : *inner;
+}
+
 class Map final : public AsyncIterator {
 public:
 	Map(AsyncIterator *inner = nullptr, uint64_t mul = 1, uint64_t add = 0,
@@ -92,17 +99,28 @@ class Chain final : public AsyncIterator {
 public:
 	Chain(AsyncIterator *first = nullptr, AsyncIterator *second = nullptr,
 	      Storage *inner_storage = nullptr) noexcept
-		: first_(first), second_(second), inner_storage_(inner_storage) {}
+		: Chain(first, second, inner_storage, inner_storage) {}
+	// Each inner called through its own storage.
+	Chain(AsyncIterator *first, AsyncIterator *second, Storage *first_storage,
+	      Storage *second_storage) noexcept
+		: first_(first), second_(second), first_storage_(first_storage),
+		  second_storage_(second_storage) {}
 	Future<Next> next(Storage &s) override;
 
 private:
 	AsyncIterator *first_;
 	AsyncIterator *second_;
-	Storage *inner_storage_;
+	Storage *first_storage_;
+	Storage *second_storage_;
 	bool first_done_ = false;
 };
 
 // Sums up to @n items (fewer if the iterator ends): sum_dyn of the seeds.
+// Every kSumYieldEvery items it hops through the executor.
+inline constexpr uint64_t kSumYieldEvery = 64;
+// Its own frame and every next() frame go in @s.
 Future<uint64_t> sum(AsyncIterator &it, uint64_t n, Storage &s);
+// The same, with its own frame in @frame and each next() frame in @items.
+Future<uint64_t> sum(AsyncIterator &it, uint64_t n, Storage &frame, Storage &items);
 
 } // namespace ds

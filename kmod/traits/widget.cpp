@@ -22,8 +22,7 @@ Future<uint64_t> Gadget::transmit(Consume<Widget> self, Sink &sink, Storage &s)
 	// From here the frame owns the widget; it is freed when the body ends.
 	DynBox<Widget> me = self.take();
 	co_await ResumeOnWorker{};
-	sink.received += total_;
-	sink.deliveries++;
+	sink.deliver(total_);
 	co_return total_;
 }
 

@@ -34,10 +34,28 @@ private:
 	uint64_t (*fn_)(const void *);
 };
 
-// Where transmit() delivers a widget's total.
+// Where transmit() delivers a widget's total. Deliveries may come from
+// several tasks at once (a file's sink), so they are atomic.
 struct Sink {
 	uint64_t received = 0;
 	uint64_t deliveries = 0;
+
+	void deliver(uint64_t total) noexcept
+	{
+		__atomic_add_fetch(&received, total, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&deliveries, 1, __ATOMIC_RELAXED);
+	}
+};
+
+// Two component types for augment's front door: different C++ types, one
+// dyn method.
+struct Bolt {
+	uint64_t size;
+	uint64_t weight() const noexcept { return size; }
+};
+struct Gear {
+	uint64_t teeth;
+	uint64_t weight() const noexcept { return 3 * teeth + 1; }
 };
 
 class Widget {

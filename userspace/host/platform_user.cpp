@@ -18,7 +18,9 @@ static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
 	      DS_EFAULT == EFAULT && DS_EBUSY == EBUSY &&
 	      DS_EINVAL == EINVAL && DS_ENOTTY == ENOTTY &&
 	      DS_ENOSPC == ENOSPC && DS_EOVERFLOW == EOVERFLOW &&
-	      DS_ETIMEDOUT == ETIMEDOUT && DS_ECANCELED == ECANCELED);
+	      DS_ETIMEDOUT == ETIMEDOUT && DS_ECANCELED == ECANCELED &&
+	      DS_ENOENT == ENOENT && DS_EINTR == EINTR && DS_EMFILE == EMFILE &&
+	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS);
 
 namespace {
 
@@ -80,6 +82,11 @@ long ds_live_allocations(void)
 	for (auto &l : live_blocks)
 		n += l.load();
 	return n;
+}
+
+long ds_live_allocations_at(unsigned int site)
+{
+	return site < DS_SITE_COUNT ? live_blocks[site].load() : 0;
 }
 
 void ds_fault_force(unsigned int site_mask) { forced_sites = site_mask; }

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The device's per-file object table and call entry points (C only). */
+#ifndef DYNASYNC_DEV_OBJECTS_H
+#define DYNASYNC_DEV_OBJECTS_H
+
+struct file;
+struct io_uring_cmd;
+struct dynasync_create;
+struct dynasync_destroy;
+struct dynasync_call;
+struct dynasync_stats;
+struct dynasync_layout;
+
+int ds_file_open(struct file *file);
+void ds_file_release(struct file *file);
+long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg);
+long ds_ioctl_destroy(struct file *file, struct dynasync_destroy __user *uarg);
+long ds_ioctl_call(struct file *file, struct dynasync_call __user *uarg);
+long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg);
+long ds_ioctl_layout(struct file *file, struct dynasync_layout __user *uarg);
+int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+
+#endif
