@@ -428,10 +428,13 @@ TEST_F(call, frames_live_only_while_suspended)
 	EXPECT_LE(1, s.live_allocs[DYNASYNC_SITE_TASK]);
 	EXPECT_EQ(1, s.inflight);
 	EXPECT_EQ(1, ds_async_finish(_metadata, &a));
-	ASSERT_EQ(0, ds_wait_quiescent(_metadata, ds->fd, DS_QUIESCE_MS));
 	ASSERT_EQ(0, ds_stats(ds->fd, &s));
-	EXPECT_LE(s.strategy[sg].live_bytes, s.strategy[sg].high_water_bytes);
+	EXPECT_EQ(0, s.strategy[sg].live_frames);
+	EXPECT_EQ(0, s.strategy[sg].live_bytes);
 	EXPECT_LT(0, s.strategy[sg].high_water_bytes);
+	/* With the object gone too, nothing at all is left. */
+	ASSERT_EQ(0, ds_destroy(ds, t));
+	EXPECT_EQ(0, ds_wait_quiescent(_metadata, ds->fd, DS_QUIESCE_MS));
 }
 
 /* STATS: every call this file submitted, completed once. */
@@ -675,6 +678,24 @@ static __u32 min_task_stack(struct __test_metadata *_metadata, struct ds *ds)
 }
 
 /*
+ * A task stack holds task_stack_size bytes: the smallest one on which a
+ * counter's NEXT runs is at least that NEXT's frame (header included).
+ */
+TEST_F(path, task_stack_holds_no_frame_larger_than_itself)
+{
+	long long f;
+	__u32 small;
+
+	f = frame_of(self->ds.fd, DYNASYNC_TRAIT_ITERATOR,
+		     DYNASYNC_IMPL_COUNTER, DYNASYNC_METHOD_NEXT);
+	ASSERT_LT(0, f);
+	small = min_task_stack(_metadata, &self->ds);
+	EXPECT_LE(f, small) {
+		TH_LOG("a %lld-byte frame ran on a %u-byte task stack", f, small);
+	}
+}
+
+/*
  * Every frame of a TASK_STACK call goes on its stack: a deep MAP tower
  * (depth 16) exhausts a small one (-ENOSPC) and runs on a large one.
  */
@@ -689,9 +710,6 @@ TEST_F(path, task_stack_deep_map_enospc)
 	int h, big, i;
 
 	small = min_task_stack(_metadata, ds);
-	TH_LOG("a counter's NEXT needs a %u-byte task stack", small);
-	EXPECT_LE(frame_of(ds->fd, DYNASYNC_TRAIT_ITERATOR,
-			   DYNASYNC_IMPL_COUNTER, DYNASYNC_METHOD_NEXT), small);
 	/* Inner objects' own storage does not matter under TASK_STACK. */
 	h = create_counter(ds, &bx, 0, 3);
 	big = create_counter(ds, &bx, 0, 3);

@@ -368,14 +368,30 @@ TEST_F(dev, create_inner_missing_enoent)
 	ASSERT_LT(0, a);
 	EXPECT_EQ(-ENOENT, create_map(ds, st, a + 1000, 1, 0));
 	EXPECT_EQ(-ENOENT, create_take(ds, st, 0x7fffffff, 1));
-	/* Handle 0 names no object. */
+	/* One inner present, the other missing: the present one stays ours. */
+	EXPECT_EQ(-ENOENT, create_chain(ds, st, a, a + 1000));
+	EXPECT_EQ(-ENOENT, create_chain(ds, st, a + 1000, a));
+	EXPECT_EQ(-ENOENT, create_chain(ds, st, a, 0x7fffffff));
+	expect_item(_metadata, ds, a, 5);
+}
+
+/*
+ * An adaptor's inner given as handle 0: 0 names no object, and -ENOENT is
+ * the header's one errno for "no such handle" (CALL and DESTROY of handle
+ * 0 give -ENOENT as well).
+ */
+TEST_F(dev, create_required_inner_zero_enoent)
+{
+	const struct dynasync_storage *st = &self->boxed;
+	struct ds *ds = &self->ds;
+	int a;
+
+	a = create_counter(ds, st, 5, 3);
+	ASSERT_LT(0, a);
 	EXPECT_EQ(-ENOENT, create_map(ds, st, 0, 1, 0));
 	EXPECT_EQ(-ENOENT, create_take(ds, st, 0, 1));
 	EXPECT_EQ(-ENOENT, create_chain(ds, st, 0, 0));
-	/* One inner present, the other missing: the present one stays ours. */
 	EXPECT_EQ(-ENOENT, create_chain(ds, st, a, 0));
-	EXPECT_EQ(-ENOENT, create_chain(ds, st, a, a + 1000));
-	EXPECT_EQ(-ENOENT, create_chain(ds, st, a + 1000, a));
 	EXPECT_EQ(-ENOENT, create_chain(ds, st, 0, a));
 	expect_item(_metadata, ds, a, 5);
 }
@@ -583,6 +599,9 @@ TEST_F(dev, handles_are_per_file)
 	ASSERT_LT(0, h);
 	fd2 = open(DYNASYNC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, ds_stats(fd2, &st));
+	EXPECT_EQ(0, st.objects);
+	EXPECT_EQ(0, st.calls);
 	c = ds_mkcall(h, DYNASYNC_METHOD_NEXT, 0, 0, &o);
 	EXPECT_EQ(-ENOENT, ds_ioctl(fd2, DYNASYNC_IOC_CALL, &c));
 	memset(&d, 0, sizeof(d));
@@ -590,8 +609,12 @@ TEST_F(dev, handles_are_per_file)
 	EXPECT_EQ(-ENOENT, ds_ioctl(fd2, DYNASYNC_IOC_DESTROY, &d));
 	ASSERT_EQ(0, ds_stats(fd2, &st));
 	EXPECT_EQ(0, st.objects);
-	EXPECT_EQ(0, st.calls);
+	EXPECT_EQ(st.calls, st.completions);
 	close(fd2);
+	/* This file saw none of fd2's calls. */
+	ASSERT_EQ(0, ds_stats(self->ds.fd, &st));
+	EXPECT_EQ(0, st.calls);
+	EXPECT_EQ(1, st.objects);
 	expect_item(_metadata, &self->ds, h, 3);
 }
 
@@ -1232,10 +1255,10 @@ TEST_F(limits, defaults)
 TEST_F(limits, out_of_range_writes_einval)
 {
 	static const char * const bad[] = {
-		"0", "65537", "abc", "-1", "1x", "99999999999999999999",
+		"0", "65537", "100000", "abc", "-1", "1x",
 	};
 	static const char * const bad_ms[] = {
-		"0", "60001", "abc", "-1", "10s", "4294967297",
+		"0", "60001", "1000000", "abc", "-1", "10s",
 	};
 	size_t i, p;
 
@@ -1263,6 +1286,24 @@ TEST_F(limits, out_of_range_writes_einval)
 	EXPECT_EQ(1, ds_param_read("max_call_ms"));
 	EXPECT_EQ(0, ds_param_write("max_call_ms", "60000"));
 	EXPECT_EQ(60000, ds_param_read("max_call_ms"));
+}
+
+/* Values past what the parameter's type holds are out of range too. */
+TEST_F(limits, overflowing_writes_einval)
+{
+	static const char * const bad[] = {
+		"4294967297", "99999999999999999999",
+	};
+	size_t i, p;
+
+	for (p = 0; p < 3; p++) {
+		for (i = 0; i < ARRAY_SIZE(bad); i++) {
+			EXPECT_EQ(-EINVAL, ds_param_write(param_names[p], bad[i])) {
+				TH_LOG("%s <- '%s'", param_names[p], bad[i]);
+			}
+		}
+		EXPECT_EQ(self->saved[p], ds_param_read(param_names[p]));
+	}
 }
 
 TEST_F(limits, max_objects_emfile)
