@@ -771,6 +771,115 @@ TEST_F(path, task_stack_sum_enospc_does_not_advance)
 	expect_item(_metadata, ds, h, 8);
 }
 
+/* COMPONENTS' new counter has the widget's storage configuration. */
+TEST_F(path, components_inherit_widget_storage)
+{
+	struct dynasync_storage ts1 = task_stack(1), tiny = inline_slot(16);
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
+	struct ds *ds = &self->ds;
+	struct dynasync_call_out o;
+	struct dynasync_stats s;
+	int g, h;
+
+	/* A 1-byte task stack: no call of the widget can start... */
+	g = create_gadget(ds, &ts1, 3);
+	ASSERT_LT(0, g);
+	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, g, DYNASYNC_METHOD_AUGMENT,
+				     DYNASYNC_COMPONENT_BOLT, 1, &o));
+	/* ... TRANSMIT included, which leaves the widget untouched. */
+	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, g,
+				     DYNASYNC_METHOD_TRANSMIT, 0, 0, &o));
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(0, s.sink_deliveries);
+	/* COMPONENTS makes no frame; its counter has the 1-byte stack too. */
+	h = ds_method(_metadata, ds, g, DYNASYNC_METHOD_COMPONENTS, 0, 0, &o);
+	ASSERT_LT(0, h);
+	ds_track(ds, h);
+	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, h, DYNASYNC_METHOD_NEXT, 0,
+				     0, &o));
+	/* The same with a 16-byte inline slot. */
+	g = create_gadget(ds, &tiny, 3);
+	ASSERT_LT(0, g);
+	EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, g, DYNASYNC_METHOD_AUGMENT,
+				    DYNASYNC_COMPONENT_BOLT, 1, &o));
+	h = ds_method(_metadata, ds, g, DYNASYNC_METHOD_COMPONENTS, 0, 0, &o);
+	ASSERT_LT(0, h);
+	ds_track(ds, h);
+	EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, h, DYNASYNC_METHOD_NEXT, 0,
+				    0, &o));
+	/* Boxed: the empty counter just ends. */
+	g = create_gadget(ds, &bx, 3);
+	ASSERT_LT(0, g);
+	h = ds_method(_metadata, ds, g, DYNASYNC_METHOD_COMPONENTS, 0, 0, &o);
+	ASSERT_LT(0, h);
+	ds_track(ds, h);
+	expect_items(_metadata, ds, h, NULL, 0, true);
+}
+
+/*
+ * Under a TASK_STACK call every frame goes on its task stack, the inner
+ * objects' included; a TASK_STACK object called nested under another
+ * strategy boxes its frames with its gfp.
+ */
+TEST_F(path, task_stack_nesting_rules)
+{
+	struct dynasync_storage ts1 = task_stack(1), tiny = inline_slot(16);
+	struct dynasync_storage big = task_stack(DYNASYNC_MAX_TASK_STACK);
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
+	struct ds *ds = &self->ds;
+	struct dynasync_call_out o;
+	int h, m;
+
+	/* Top-level on a 1-byte stack: -ENOSPC. */
+	h = create_counter(ds, &ts1, 0, 3);
+	ASSERT_LT(0, h);
+	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, h, DYNASYNC_METHOD_NEXT, 0,
+				     0, &o));
+	/* The same kind of object nested under a BOXED map: boxed. */
+	m = create_map(ds, &bx, create_counter(ds, &ts1, 4, 3), 10, 0);
+	ASSERT_LT(0, m);
+	expect_item(_metadata, ds, m, 40);
+	expect_sum(_metadata, ds, m, 5, 50 + 60);
+	/* A 16-byte inline inner under a TASK_STACK map: on the stack. */
+	m = create_map(ds, &big, create_counter(ds, &tiny, 7, 2), 1, 1);
+	ASSERT_LT(0, m);
+	expect_item(_metadata, ds, m, 8);
+	expect_sum(_metadata, ds, m, 5, 9);
+}
+
+/* CACHED keeps one block across calls; BOXED frees each frame. */
+TEST_F(path, cached_keeps_one_block_boxed_none)
+{
+	struct dynasync_storage ca = ds_storage(DYNASYNC_STRATEGY_CACHED);
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
+	struct ds *ds = &self->ds;
+	struct dynasync_stats s;
+	int h, i;
+
+	h = create_counter(ds, &bx, 0, 20);
+	ASSERT_LT(0, h);
+	for (i = 0; i < 10; i++)
+		expect_item(_metadata, ds, h, i);
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(0, s.live_allocs[DYNASYNC_SITE_FRAME]);
+	ASSERT_EQ(0, ds_destroy(ds, h));
+	h = create_counter(ds, &ca, 0, 20);
+	ASSERT_LT(0, h);
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(0, s.live_allocs[DYNASYNC_SITE_FRAME]);
+	for (i = 0; i < 10; i++) {
+		expect_item(_metadata, ds, h, i);
+		ASSERT_EQ(0, ds_stats(ds->fd, &s));
+		EXPECT_EQ(1, s.live_allocs[DYNASYNC_SITE_FRAME]) {
+			TH_LOG("after call %d", i);
+		}
+	}
+	/* Destroying the object frees the block. */
+	ASSERT_EQ(0, ds_destroy(ds, h));
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(0, s.live_allocs[DYNASYNC_SITE_FRAME]);
+}
+
 /* ======================================================================
  * io_uring specifics and completion semantics.
  * ======================================================================
