@@ -52,9 +52,10 @@ $(KSFT)/kselftest_harness.h: | deps
 SELFTESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
 
 # kselftest builds with -Wall only: the harness macros trip -Wextra.
-$(B)/selftests/%: selftests/%.c uapi/dynasync.h $(KSFT)/kselftest_harness.h
+# -luring: calls go through IORING_OP_URING_CMD too (liburing-dev's static lib).
+$(B)/selftests/%: selftests/%.c $(wildcard selftests/*.h) uapi/dynasync.h $(KSFT)/kselftest_harness.h
 	@mkdir -p $(@D)
-	$(CC) -Wall -Werror -O2 -g -static -pthread -I$(KSFT) -I. -o $@ $<
+	$(CC) -Wall -Werror -O2 -g -static -pthread -I$(KSFT) -I. -o $@ $< -luring
 
 selftests: $(SELFTESTS)
 
