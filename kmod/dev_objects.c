@@ -77,14 +77,23 @@ static unsigned int max_objects = 1024;
 static unsigned int max_inflight = 256;
 static unsigned int max_call_ms = 10000;
 
+/* Out of range is -EINVAL, also where kstrtouint says -ERANGE. */
+static int ds_set_uint(const char *val, const struct kernel_param *kp,
+		       unsigned int max)
+{
+	int ret = param_set_uint_minmax(val, kp, 1, max);
+
+	return ret == -ERANGE ? -EINVAL : ret;
+}
+
 static int ds_set_limit(const char *val, const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, 1, 65536);
+	return ds_set_uint(val, kp, 65536);
 }
 
 static int ds_set_call_ms(const char *val, const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, 1, 60000);
+	return ds_set_uint(val, kp, 60000);
 }
 
 static const struct kernel_param_ops ds_limit_ops = {
@@ -217,7 +226,7 @@ long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg)
 	struct dynasync_create c;
 	struct ds_object *obj;
 	u32 handle;
-	int i, ret;
+	int i, ret = 0;
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
@@ -225,9 +234,6 @@ long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg)
 		return -EINVAL;
 	if (c.inner[0] && c.inner[0] == c.inner[1])
 		return -EINVAL;
-	ret = ds_charge_objects(f, 1);
-	if (ret)
-		return ret;
 	/* Borrowed: no call, DESTROY or other CREATE touches them meanwhile. */
 	for (i = 0; i < 2 && !ret; i++)
 		if (c.inner[i])
@@ -250,12 +256,18 @@ long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg)
 	if (ret)
 		goto out;
 	/* The new object took our (borrow) references to the inners. */
-	ret = ds_insert(f, obj, &handle);
+	ret = ds_charge_objects(f, 1); /* after validation: its errnos first */
+	if (!ret) {
+		ret = ds_insert(f, obj, &handle);
+		if (ret)
+			atomic_dec(&f->nobjects);
+	}
 	if (!ret) {
 		c.handle = handle;
 		c.slot_size = ds_object_slot_size(obj);
 		if (copy_to_user(uarg, &c, sizeof(c))) {
 			xa_erase(&f->objects, handle);
+			atomic_dec(&f->nobjects);
 			ret = -EFAULT;
 		}
 	}
@@ -279,7 +291,6 @@ long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg)
 out:
 	ds_give_back(inner[0]);
 	ds_give_back(inner[1]);
-	atomic_dec(&f->nobjects);
 	return ret;
 }
 

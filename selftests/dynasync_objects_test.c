@@ -380,7 +380,7 @@ TEST_F(dev, create_inner_missing_enoent)
  * the header's one errno for "no such handle" (CALL and DESTROY of handle
  * 0 give -ENOENT as well).
  */
-TEST_F(dev, create_required_inner_zero_enoent)
+TEST_F(dev, create_required_inner_zero_einval)
 {
 	const struct dynasync_storage *st = &self->boxed;
 	struct ds *ds = &self->ds;
@@ -388,11 +388,11 @@ TEST_F(dev, create_required_inner_zero_enoent)
 
 	a = create_counter(ds, st, 5, 3);
 	ASSERT_LT(0, a);
-	EXPECT_EQ(-ENOENT, create_map(ds, st, 0, 1, 0));
-	EXPECT_EQ(-ENOENT, create_take(ds, st, 0, 1));
-	EXPECT_EQ(-ENOENT, create_chain(ds, st, 0, 0));
-	EXPECT_EQ(-ENOENT, create_chain(ds, st, a, 0));
-	EXPECT_EQ(-ENOENT, create_chain(ds, st, 0, a));
+	EXPECT_EQ(-EINVAL, create_map(ds, st, 0, 1, 0));
+	EXPECT_EQ(-EINVAL, create_take(ds, st, 0, 1));
+	EXPECT_EQ(-EINVAL, create_chain(ds, st, 0, 0));
+	EXPECT_EQ(-EINVAL, create_chain(ds, st, a, 0));
+	EXPECT_EQ(-EINVAL, create_chain(ds, st, 0, a));
 	expect_item(_metadata, ds, a, 5);
 }
 

@@ -124,7 +124,8 @@ struct dynasync_rt_check {
 #define DYNASYNC_TRAIT_WIDGET		2	/* augment / components / transmit */
 
 /*
- * Impls. param[] and inner[] not listed must be zero.
+ * Impls. param[] and inner[] not listed must be zero; an adaptor without
+ * its inner handle(s) is -EINVAL (0 is "not given", never a handle).
  * Adaptors take ownership of their inner objects: the inner handles are
  * released by CREATE (like Rust's iter.map(f) moving iter) and the inner
  * objects are destroyed with the adaptor. Inner objects must be iterators.
@@ -185,7 +186,8 @@ struct dynasync_rt_check {
  *   MAYBE_BOXED  slot_size (0 = auto), gfp of the fallback
  *   CACHED       gfp of the (re)allocation
  *   TASK_STACK   task_stack_size (1..DYNASYNC_MAX_TASK_STACK) bytes per
- *                top-level call, allocated with gfp; nested calls into
+ *                top-level call, allocated with gfp (exactly that many
+ *                are usable; frames take multiples of 16 bytes); nested calls into
  *                inner objects push their frames on it too
  *   RESERVE      reserve_frames (1..DYNASYNC_MAX_RESERVE_FRAMES) frames of
  *                the trait's largest size kept in a mempool; the call's

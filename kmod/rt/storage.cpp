@@ -118,18 +118,19 @@ TaskStack::~TaskStack()
 		return;
 	}
 	if (base_)
-		ds_free(base_, cap_, DS_SITE_FRAME);
+		ds_free(base_, region_, DS_SITE_FRAME);
 }
 
 int TaskStack::init(size_t capacity, ds_gfp gfp) noexcept
 {
 	if (base_ || !capacity)
 		return -DS_EINVAL;
-	capacity = align_up(capacity, kFrameAlign);
-	base_ = static_cast<char *>(ds_alloc(capacity, kFrameAlign, gfp, DS_SITE_FRAME));
+	const size_t region = align_up(capacity, kFrameAlign);
+	base_ = static_cast<char *>(ds_alloc(region, kFrameAlign, gfp, DS_SITE_FRAME));
 	if (!base_)
 		return -DS_ENOMEM;
 	cap_ = capacity;
+	region_ = region;
 	return 0;
 }
 

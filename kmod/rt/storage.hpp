@@ -155,7 +155,8 @@ public:
 
 private:
 	char *base_ = nullptr;
-	size_t cap_ = 0;
+	size_t cap_ = 0;		// usable bytes: exactly what init() was asked
+	size_t region_ = 0;		// allocated bytes (cap_ rounded up)
 	size_t top_ = 0;
 	size_t high_ = 0;
 	long live_ = 0;
