@@ -340,16 +340,16 @@ static int ds_call_prepare(struct ds_file *f, const struct dynasync_call *uc,
 	if (uc->out_ptr && clear_user(u64_to_user_ptr(uc->out_ptr),
 				      sizeof(struct dynasync_call_out)))
 		return -EFAULT;
+	ret = ds_borrow(f, uc->handle, &obj);
+	if (ret)
+		return ret;
+	/* Counted once the object is taken: STATS.inflight says "running". */
 	if (atomic_inc_return(&f->inflight) > READ_ONCE(max_inflight)) {
 		ret = -ENOBUFS;
 		goto out_inflight;
 	}
-	ret = ds_borrow(f, uc->handle, &obj);
-	if (ret)
-		goto out_inflight;
 	c = ds_call_alloc(obj);
 	if (!c) {
-		ds_give_back(obj);
 		ret = -ENOMEM;
 		goto out_inflight;
 	}
@@ -366,6 +366,7 @@ static int ds_call_prepare(struct ds_file *f, const struct dynasync_call *uc,
 	return 0;
 out_inflight:
 	atomic_dec(&f->inflight);
+	ds_give_back(obj);
 	return ret;
 }
 
