@@ -163,13 +163,23 @@ static int ds_charge_objects(struct ds_file *f, unsigned int n)
 	return 0;
 }
 
-/* Gives @obj (one reference, already charged) a handle. */
-static int ds_insert(struct ds_file *f, struct ds_object *obj, u32 *handle)
+/*
+ * Handles are reserved first and published last: a handle the caller has
+ * not been told about (its copy_to_user may still fail) names nothing, so
+ * no other thread can call or destroy it meanwhile.
+ */
+static int ds_reserve(struct ds_file *f, u32 *handle)
 {
-	int ret = xa_alloc_cyclic(&f->objects, handle, obj, XA_LIMIT(1, INT_MAX),
+	int ret = xa_alloc_cyclic(&f->objects, handle, NULL, XA_LIMIT(1, INT_MAX),
 				  &f->next_handle, GFP_KERNEL);
 
 	return ret < 0 ? ret : 0;
+}
+
+/* Fills a reserved handle: needs no memory (the slot exists). */
+static int ds_publish(struct ds_file *f, u32 handle, struct ds_object *obj)
+{
+	return xa_err(xa_store(&f->objects, handle, obj, GFP_KERNEL));
 }
 
 /* Removes @handle if it still names @obj; drops the table's reference. */
@@ -225,13 +235,20 @@ long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg)
 	struct ds_object_params p = {};
 	struct dynasync_create c;
 	struct ds_object *obj;
+	int i, n, ret = 0;
 	u32 handle;
-	int i, ret = 0;
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
 	if (c.reserved[0] || c.reserved[1] || c.storage.reserved)
 		return -EINVAL;
+	/* Unused inner fields are zero, used ones given, before any lookup. */
+	n = ds_object_inner_count(c.trait, c.impl);
+	if (n < 0)
+		return n;
+	for (i = 0; i < 2; i++)
+		if ((i < n) != (c.inner[i] != 0))
+			return -EINVAL;
 	if (c.inner[0] && c.inner[0] == c.inner[1])
 		return -EINVAL;
 	/* Borrowed: no call, DESTROY or other CREATE touches them meanwhile. */
@@ -255,39 +272,43 @@ long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg)
 	ret = ds_object_create(&p, &obj);
 	if (ret)
 		goto out;
-	/* The new object took our (borrow) references to the inners. */
+	/* From here the new object holds our (borrow) references to the inners. */
 	ret = ds_charge_objects(f, 1); /* after validation: its errnos first */
-	if (!ret) {
-		ret = ds_insert(f, obj, &handle);
-		if (ret)
-			atomic_dec(&f->nobjects);
-	}
-	if (!ret) {
-		c.handle = handle;
-		c.slot_size = ds_object_slot_size(obj);
-		if (copy_to_user(uarg, &c, sizeof(c))) {
-			xa_erase(&f->objects, handle);
-			atomic_dec(&f->nobjects);
-			ret = -EFAULT;
-		}
-	}
+	if (ret)
+		goto undo;
+	ret = ds_reserve(f, &handle);
+	if (ret)
+		goto uncharge;
+	c.handle = handle;
+	c.slot_size = ds_object_slot_size(obj);
+	if (copy_to_user(uarg, &c, sizeof(c)))
+		ret = -EFAULT;
+	else
+		ret = ds_publish(f, handle, obj);
 	if (ret) {
-		/* Undo: the inners stay where they were. */
-		for (i = 0; i < 2; i++)
-			if (inner[i])
-				ds_object_get(inner[i]);
-		ds_object_put(obj);
-		goto out;
+		xa_erase(&f->objects, handle);
+		goto uncharge;
 	}
-	/* Moved: the handles go, the adaptor owns the inner objects. */
+	/*
+	 * Moved: the adaptor owns the inners and their handles go. Still
+	 * borrowed here, so no DESTROY or CREATE can take them first.
+	 */
 	for (i = 0; i < 2; i++) {
 		if (!inner[i])
 			continue;
-		ds_object_unborrow(inner[i]);
 		xa_erase(&f->objects, c.inner[i]);
+		ds_object_unborrow(inner[i]);
 		ds_object_put(inner[i]); /* the table's reference */
 	}
 	return 0;
+uncharge:
+	atomic_dec(&f->nobjects);
+undo:
+	/* The inners stay where they were: give obj's references back. */
+	for (i = 0; i < 2; i++)
+		if (inner[i])
+			ds_object_get(inner[i]);
+	ds_object_put(obj);
 out:
 	ds_give_back(inner[0]);
 	ds_give_back(inner[1]);
@@ -381,19 +402,18 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 		.value = c->value,
 		.flags = c->out_flags,
 	};
+	struct ds_object *new_obj = c->new_obj;
 	int res = c->res;
-	u32 handle;
+	u32 handle = 0;
 
-	if (c->new_obj) {
+	if (new_obj) {
 		res = ds_charge_objects(f, 1);
 		if (!res) {
-			res = ds_insert(f, c->new_obj, &handle);
+			res = ds_reserve(f, &handle);
 			if (res)
 				atomic_dec(&f->nobjects);
 		}
-		if (res) {
-			ds_object_put(c->new_obj);
-		} else {
+		if (!res) {
 			out.handle = handle;
 			res = handle;
 		}
@@ -406,6 +426,16 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 		else if (copy_to_user(u64_to_user_ptr(c->out_ptr), &out, sizeof(out)))
 			res = -EFAULT;
 	}
+	if (new_obj && handle) {
+		if (res >= 0)
+			res = ds_publish(f, handle, new_obj) ?: res;
+		if (res < 0) {
+			xa_erase(&f->objects, handle);
+			atomic_dec(&f->nobjects);
+		}
+	}
+	if (new_obj && res < 0)
+		ds_object_put(new_obj);
 	ds_call_free(c);
 	atomic_dec(&f->inflight);
 	atomic64_inc(&f->completions);

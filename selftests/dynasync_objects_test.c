@@ -565,6 +565,131 @@ TEST_F(dev, create_bad_pointer_efault)
 	EXPECT_EQ(0, st.live_allocs[DYNASYNC_SITE_OBJECT]);
 }
 
+/* An adaptor whose handle cannot be written back moves nothing. */
+TEST_F(dev, create_adaptor_bad_pointer_keeps_inner)
+{
+	struct dynasync_create c, *ro;
+	struct dynasync_stats st;
+	int a;
+
+	a = create_counter(&self->ds, &self->boxed, 40, 3);
+	ASSERT_LT(0, a);
+	ds_create_req(&c, IT, DYNASYNC_IMPL_MAP, a, 0, 2, 0, &self->boxed);
+	ro = ds_readonly_copy(&c, sizeof(c));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, ds_ioctl(self->ds.fd, DYNASYNC_IOC_CREATE, ro));
+	munmap(ro, sysconf(_SC_PAGESIZE));
+	ASSERT_EQ(0, ds_stats(self->ds.fd, &st));
+	EXPECT_EQ(1, st.objects);
+	/* The inner is still its own object, untouched and callable. */
+	expect_item(_metadata, &self->ds, a, 40);
+}
+
+/*
+ * CREATE moving an inner handle races DESTROY of that handle from another
+ * thread: exactly one of them wins. A DESTROY that succeeded means the
+ * adaptor's CREATE failed with -ENOENT; an adaptor that was created means
+ * its inner was never destroyed (its first item is the inner's).
+ */
+struct move_race {
+	int fd;
+	volatile __u32 target;
+	volatile int stop;
+	volatile int destroyed;
+};
+
+static void *move_race_destroyer(void *arg)
+{
+	struct move_race *r = arg;
+	struct dynasync_destroy d;
+
+	while (!r->stop) {
+		__u32 h = __atomic_load_n(&r->target, __ATOMIC_ACQUIRE);
+		int ret;
+
+		if (!h)
+			continue;
+		memset(&d, 0, sizeof(d));
+		d.handle = h;
+		ret = ds_ioctl(r->fd, DYNASYNC_IOC_DESTROY, &d);
+		if (ret == 0)
+			__atomic_store_n(&r->destroyed, 1, __ATOMIC_RELEASE);
+		if (ret == 0 || ret == -ENOENT)
+			__atomic_store_n(&r->target, 0, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+TEST_F(dev, create_move_races_destroy_one_winner)
+{
+	struct move_race r = { .fd = self->ds.fd };
+	struct dynasync_destroy d;
+	struct dynasync_create c;
+	struct dynasync_stats st;
+	struct dynasync_call_out o;
+	struct dynasync_call cl;
+	int i, won_create = 0, won_destroy = 0, bad = 0;
+	pthread_t th;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, move_race_destroyer, &r));
+	for (i = 0; i < 3000 && !bad; i++) {
+		int a, m;
+
+		ds_create_req(&c, IT, DYNASYNC_IMPL_COUNTER, 0, 0, i, 2,
+			      &self->boxed);
+		a = ds_ioctl(self->ds.fd, DYNASYNC_IOC_CREATE, &c) ?: (int)c.handle;
+		ASSERT_LT(0, a);
+		__atomic_store_n(&r.destroyed, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&r.target, a, __ATOMIC_RELEASE);
+		ds_create_req(&c, IT, DYNASYNC_IMPL_MAP, a, 0, 1, 0, &self->boxed);
+		m = ds_ioctl(self->ds.fd, DYNASYNC_IOC_CREATE, &c) ?: (int)c.handle;
+		/* Let the destroyer finish with a (it gets -ENOENT if moved). */
+		while (__atomic_load_n(&r.target, __ATOMIC_ACQUIRE))
+			;
+		if (m > 0) {
+			won_create++;
+			bad += r.destroyed;
+			cl = ds_mkcall(m, DYNASYNC_METHOD_NEXT, 0, 0, &o);
+			EXPECT_EQ(1, ds_ioctl(self->ds.fd, DYNASYNC_IOC_CALL, &cl));
+			EXPECT_EQ((__u64)i, o.value);
+			bad += o.value != (__u64)i;
+			memset(&d, 0, sizeof(d));
+			d.handle = m;
+			EXPECT_EQ(0, ds_ioctl(self->ds.fd, DYNASYNC_IOC_DESTROY, &d));
+		} else {
+			won_destroy++;
+			EXPECT_EQ(-ENOENT, m);
+			bad += !r.destroyed;
+		}
+	}
+	r.stop = 1;
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, bad);
+	TH_LOG("%d adaptors created, %d inners destroyed first", won_create,
+	       won_destroy);
+	ASSERT_EQ(0, ds_stats(self->ds.fd, &st));
+	EXPECT_EQ(0, st.objects);
+}
+
+/* SUM past the 64-item yield, and a deadline cutting a long SUM short. */
+TEST_F(dev, sum_across_yields_and_deadline)
+{
+	struct dynasync_call_out o;
+	struct dynasync_call cl;
+	int a, b;
+
+	a = create_counter(&self->ds, &self->boxed, 0, 1000);
+	ASSERT_LT(0, a);
+	cl = ds_mkcall(a, DYNASYNC_METHOD_SUM, 1000, 0, &o);
+	EXPECT_EQ(0, ds_ioctl(self->ds.fd, DYNASYNC_IOC_CALL, &cl));
+	EXPECT_EQ(999ULL * 1000 / 2, o.value);
+	b = create_counter(&self->ds, &self->boxed, 0, 1ULL << 40);
+	ASSERT_LT(0, b);
+	cl = ds_mkcall(b, DYNASYNC_METHOD_SUM, 1ULL << 40, 0, &o);
+	cl.deadline_ns = 20 * 1000 * 1000;
+	EXPECT_EQ(-ETIMEDOUT, ds_ioctl(self->ds.fd, DYNASYNC_IOC_CALL, &cl));
+}
+
 TEST_F(dev, handles_in_range_and_never_reused)
 {
 	const struct dynasync_storage *st = &self->boxed;

@@ -94,10 +94,17 @@ struct dynasync_rt_check {
  *   -E2BIG      the frame does not fit the object's inline slot / pool element
  *   -EBUSY      the object is in a call already (one call per object at a
  *               time: methods take the object exclusively), or DESTROY of an
- *               object that is in a call
+ *               object that is in a call, or CREATE of an adaptor whose
+ *               inner object is in a call
  *   -ENOSPC     the call's task stack is exhausted (deep nesting)
  *   -ETIMEDOUT  the deadline expired (the call was cancelled; its frames
- *               were destroyed; an iterator's next() does not advance)
+ *               were destroyed; an iterator's next() does not advance; a
+ *               SUM keeps the items it consumed; a TRANSMIT cancelled
+ *               after it took the widget destroys it, releases its handle
+ *               and delivers nothing). The deadline timer starts when the
+ *               call first suspends: the part that runs in the submitter's
+ *               context is short by construction (SUM yields every 64
+ *               items)
  *   -EINTR      ioctl path only: a fatal signal cancelled the wait
  *   -ENOENT     no such handle (or the object was consumed by TRANSMIT)
  *   -EMFILE     the file's object limit (module parameter max_objects)
@@ -106,7 +113,13 @@ struct dynasync_rt_check {
  *   -EOVERFLOW  impl parameters overflow (counter start + count)
  *   -EINVAL     bad trait/impl/method/strategy/flags, nonzero reserved or
  *               unused fields, sizes out of range
- *   -EFAULT     bad user pointer
+ *   -EFAULT     bad user pointer. At submission nothing has happened;
+ *               when the output cannot be written at completion (the
+ *               buffer was unmapped meanwhile) the call did run: an
+ *               iterator advanced, TRANSMIT delivered, a COMPONENTS
+ *               object was not kept
+ *   -ECANCELED  io_uring only: the submitter exited before its output could
+ *               be written (the call ran; nobody reads this CQE)
  * Every submitted call completes exactly once: one ioctl return or one CQE.
  *
  * Module parameters (root may change them at run time through
@@ -224,8 +237,10 @@ struct dynasync_create {
 
 /*
  * Destroys an object (and the inner objects it owns). -EBUSY while a call
- * on it is in flight: destruction is refused, never deferred, so a
- * successful DESTROY means every frame of the object is gone.
+ * on it is running: destruction is refused, never deferred, so a
+ * successful DESTROY means every frame of the object is gone. A call stops
+ * running when its frames are gone, a moment before its CQE or ioctl
+ * return arrives.
  */
 struct dynasync_destroy {
 	__u32 handle;

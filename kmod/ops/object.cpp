@@ -289,6 +289,11 @@ static_assert(static_cast<int>(Strategy::Boxed) == DS_STRATEGY_BOXED - 1 &&
 	      static_cast<int>(Strategy::Reserve) == DS_STRATEGY_RESERVE - 1,
 	      "DS_STRATEGY_* n is Strategy n-1");
 
+extern "C" int ds_object_inner_count(unsigned int trait, unsigned int impl)
+{
+	return impl_of(trait, impl) ? static_cast<int>(inner_count(impl)) : -DS_EINVAL;
+}
+
 extern "C" void ds_object_get(ds_object *o)
 {
 	__atomic_add_fetch(&o->refs, 1, __ATOMIC_RELAXED);

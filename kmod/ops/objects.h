@@ -60,6 +60,8 @@ struct ds_object_params {
  * with one reference. 0 or -EINVAL, -EOVERFLOW, -ELOOP, -ENOMEM.
  */
 int ds_object_create(const struct ds_object_params *p, struct ds_object **out);
+/* Inner objects @impl of @trait takes (0..2), or -EINVAL for a bad pair. */
+int ds_object_inner_count(unsigned int trait, unsigned int impl);
 void ds_object_get(struct ds_object *o);
 void ds_object_put(struct ds_object *o);
 unsigned int ds_object_trait(const struct ds_object *o);

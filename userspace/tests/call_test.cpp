@@ -172,14 +172,6 @@ TEST_F(CallTest, SuspendingCallCompletesExactlyOnceLater)
 	EXPECT_EQ(0u, host::armed_timers()) << "deadline timer left armed";
 }
 
-TEST_F(CallTest, SecondCallOnABorrowedObjectIsBusy)
-{
-	ds_object *t = own(must_create({.impl = DS_IMPL_TICKER, .p0 = 50000, .p1 = 3}));
-	ASSERT_TRUE(ds_object_try_borrow(t));
-	EXPECT_EQ(-EBUSY, call(t, DS_METHOD_NEXT).res);
-	ds_object_unborrow(t);
-}
-
 TEST_F(CallTest, DeadlineCancelsWithEtimedoutAndTheIteratorDoesNotAdvance)
 {
 	ds_object *t = own(must_create({.impl = DS_IMPL_TICKER, .p0 = 1000000, .p1 = 3}));
