@@ -121,6 +121,9 @@ struct dynasync_rt_check {
  *   -ECANCELED  io_uring only: the submitter exited before its output could
  *               be written (the call ran; nobody reads this CQE)
  * Every submitted call completes exactly once: one ioctl return or one CQE.
+ * A ring torn down while calls are in flight (the process lives on) does
+ * not cancel them: they run to completion (at most max_call_ms) and their
+ * output is still written to out_ptr, so keep that memory until then.
  *
  * Module parameters (root may change them at run time through
  * /sys/module/dynasync/parameters; out-of-range writes fail with -EINVAL):
