@@ -60,6 +60,25 @@ std::vector<std::string> split(const std::string &list)
 
 } // namespace
 
+// "ENOMEM,E2BIG" after option @opt: the errno numbers, or false and @error.
+bool parse_errno_list(const std::string &opt, const char *val, std::vector<int> &out,
+		      std::string &error)
+{
+	if (!val) {
+		error = opt + " needs a list";
+		return false;
+	}
+	for (const std::string &name : split(val)) {
+		int e = parse_errno(name);
+		if (!e) {
+			error = "unknown errno '" + name + "'";
+			return false;
+		}
+		out.push_back(e);
+	}
+	return true;
+}
+
 bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &error)
 {
 	for (int i = 0; i < argc; i++) {
@@ -128,33 +147,14 @@ bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &erro
 				return false;
 			}
 			i++;
-		} else if (a == "--allow-errno") {
-			for (const std::string &name : split(val ? val : "")) {
-				int e = parse_errno(name);
-				if (!e) {
-					error = "unknown errno '" + name + "'";
-					return false;
-				}
-				opt.policy.allow(e);
-			}
-			if (!val) {
-				error = "--allow-errno needs a list";
+		} else if (a == "--allow-errno" || a == "--require-errno") {
+			std::vector<int> errnos;
+			if (!parse_errno_list(a, val, errnos, error))
 				return false;
-			}
-			i++;
-		} else if (a == "--require-errno") {
-			for (const std::string &name : split(val ? val : "")) {
-				int e = parse_errno(name);
-				if (!e) {
-					error = "unknown errno '" + name + "'";
-					return false;
-				}
+			for (int e : errnos) {
 				opt.policy.allow(e);
-				opt.required.push_back(e);
-			}
-			if (!val) {
-				error = "--require-errno needs a list";
-				return false;
+				if (a == "--require-errno")
+					opt.required.push_back(e);
 			}
 			i++;
 		} else if (a == "--no-progress") {
