@@ -90,7 +90,8 @@ struct dynasync_rt_check {
  * the submitter's context before the CQE is posted.
  *
  * Errnos, one cause each:
- *   -ENOMEM     a frame, task or object allocation failed (or was injected)
+ *   -ENOMEM     a frame, task or object allocation failed (or was injected:
+ *               see Fault injection below)
  *   -E2BIG      the frame does not fit the object's inline slot / pool element
  *   -EBUSY      the object is in a call already (one call per object at a
  *               time: methods take the object exclusively), or DESTROY of an
@@ -261,7 +262,17 @@ struct dynasync_call_out {
 	__u64 value;
 	__u32 flags;		/* DYNASYNC_OUT_F_* */
 	__u32 handle;		/* COMPONENTS: the new object */
-	__u64 reserved;		/* written as zero */
+	/*
+	 * Allocations made for this call (its bookkeeping, every frame,
+	 * nested ones included, a COMPONENTS object) that the fault injector
+	 * failed, and that failed for real. A call that got -ENOMEM has at
+	 * least one of the two; one with injections may still succeed (a
+	 * RESERVE pool absorbs them). Also written when the call's
+	 * bookkeeping could not be allocated (-ENOMEM before it ran).
+	 */
+	__u16 injected;		/* saturates at 65535 */
+	__u16 alloc_failed;	/* saturates at 65535 */
+	__u32 reserved;		/* written as zero */
 };
 
 struct dynasync_call {
@@ -293,7 +304,7 @@ struct dynasync_strategy_stats {
 #define DYNASYNC_SITE_FRAME	0
 #define DYNASYNC_SITE_TASK	1	/* calls' tasks and bookkeeping */
 #define DYNASYNC_SITE_OBJECT	2
-#define DYNASYNC_SITE_ARGS	3
+#define DYNASYNC_SITE_ARGS	3	/* argument buffers (no current trait needs one) */
 #define DYNASYNC_SITE_RESERVE	4
 #define DYNASYNC_SITE_MISC	5
 #define DYNASYNC_SITES		8	/* array size; unused entries are 0 */
@@ -335,5 +346,94 @@ struct dynasync_layout {
 
 #define DYNASYNC_IOC_LAYOUT \
 	_IOWR(DYNASYNC_IOC_MAGIC, 0x06, struct dynasync_layout)
+
+/*
+ * ---------------------------------------------------------------------
+ * Fault injection.
+ *
+ * Every allocation the module makes goes through one hook that knows its
+ * site (DYNASYNC_SITE_*), the storage strategy of the object it is for,
+ * and the operation (trait and method of the call; method 0 while an
+ * object is created). A failure the hook injects is indistinguishable
+ * from a real one: the operation reports -ENOMEM, or a RESERVE pool falls
+ * back to its reserve.
+ *
+ * Two policies apply to every allocation, the file's first:
+ *   - one per open file, set with FAULT_SET: it sees the allocations made
+ *     for that file's objects and calls (CREATE, CALL, COMPONENTS);
+ *   - one module-wide, in debugfs: <debugfs>/dynasync/fault/ has one file
+ *     per field below (mode, sites, strategies, trait, method, nth,
+ *     probability, interval, times, space, seed), "counters" (module-wide
+ *     counters per site; writing 0 resets them) and "state".
+ *     Writes are validated as a whole policy (-EINVAL, the old one stays)
+ *     and re-arm it: set the fields, then mode last.
+ *
+ * An allocation is a candidate of a policy when it passes every filter
+ * (0 in a filter matches everything). Modes:
+ *   OFF    no candidate fails; every other field must be zero.
+ *   NTH    the nth candidate after arming fails, no other one (as
+ *          /proc/self/fail-nth does for a task). nth >= 1; the RATE fields
+ *          must be zero.
+ *   RATE   the kernel's fault_attr rules, in this order for each candidate:
+ *          times == 0: no more failures; while more than the candidate's
+ *          size of the space budget remains, the size is subtracted and it
+ *          succeeds; with interval > 1 only every interval-th candidate
+ *          goes on; it fails with probability percent, drawn from a PRNG
+ *          seeded with seed (the same seed and the same sequence of
+ *          candidates give the same failures); a failure decrements times
+ *          unless it is -1. probability 1..100 (100 with interval k: every
+ *          k-th candidate), times -1 or >= 1; nth must be zero.
+ * On a kernel with CONFIG_FAULT_INJECTION the module also registers the
+ * kernel's own fault_attr "fail_dynasync" (debugfs, the standard files)
+ * and asks should_fail() on every allocation: the kernel's task filter
+ * and /proc/<pid>/fail-nth then reach the module's allocation sites too.
+ * ---------------------------------------------------------------------
+ */
+#define DYNASYNC_FAULT_OFF	0
+#define DYNASYNC_FAULT_NTH	1
+#define DYNASYNC_FAULT_RATE	2
+
+/* FAULT_SET only: also zero the file's counters. */
+#define DYNASYNC_FAULT_F_RESET_COUNTERS	(1U << 0)
+
+struct dynasync_fault_policy {
+	__u32 mode;		/* DYNASYNC_FAULT_* */
+	__u32 flags;		/* DYNASYNC_FAULT_F_* */
+	__u32 sites;		/* 1 << DYNASYNC_SITE_*; 0 = every site */
+	__u32 strategies;	/* 1 << DYNASYNC_STRATEGY_*; 0 = every one */
+	__u32 trait;		/* DYNASYNC_TRAIT_* of the operation; 0 = any */
+	__u32 method;		/* DYNASYNC_METHOD_* (of trait, if set); 0 = any */
+	__u64 nth;		/* NTH: 1-based */
+	__u32 probability;	/* RATE: percent */
+	__u32 interval;		/* RATE: 0 or 1 = every candidate */
+	__s64 times;		/* RATE: -1 = unlimited */
+	__u64 space;		/* RATE: byte budget that succeeds first */
+	__u64 seed;		/* RATE: PRNG seed */
+	__u64 reserved[2];	/* must be zero */
+};
+
+/* Arms (or, with mode OFF, disarms) the file's policy. */
+#define DYNASYNC_IOC_FAULT_SET \
+	_IOW(DYNASYNC_IOC_MAGIC, 0x07, struct dynasync_fault_policy)
+
+struct dynasync_fault_state {
+	struct dynasync_fault_policy policy;	/* as set (flags 0) */
+	__u64 candidates;	/* since arming */
+	__u64 injections;	/* since arming */
+	__s64 times_left;	/* RATE */
+	__u64 space_left;	/* RATE */
+	/*
+	 * Allocations made for the file's objects and calls, per site, since
+	 * open or the last DYNASYNC_FAULT_F_RESET_COUNTERS: attempted, failed
+	 * by injection (either policy), failed for real.
+	 */
+	__u64 attempted[DYNASYNC_SITES];
+	__u64 injected[DYNASYNC_SITES];
+	__u64 failed[DYNASYNC_SITES];
+	__u64 reserved[2];	/* written as zero */
+};
+
+#define DYNASYNC_IOC_FAULT_GET \
+	_IOR(DYNASYNC_IOC_MAGIC, 0x08, struct dynasync_fault_state)
 
 #endif /* _UAPI_DYNASYNC_H */

@@ -81,6 +81,17 @@ int Device::layout(dynasync_layout &l) const
 	return xioctl(fd_, DYNASYNC_IOC_LAYOUT, &l);
 }
 
+int Device::fault_set(const dynasync_fault_policy &p) const
+{
+	return xioctl(fd_, DYNASYNC_IOC_FAULT_SET, &p);
+}
+
+int Device::fault_get(dynasync_fault_state &s) const
+{
+	s = dynasync_fault_state{};
+	return xioctl(fd_, DYNASYNC_IOC_FAULT_GET, &s);
+}
+
 long module_param(const char *name, long fallback)
 {
 	std::string path = std::string("/sys/module/dynasync/parameters/") + name;

@@ -30,6 +30,9 @@ public:
 	int call(const dynasync_call &c) const;
 	int stats(dynasync_stats &s) const;
 	int layout(dynasync_layout &l) const;
+	// The file's fault-injection policy (FAULT_SET / FAULT_GET).
+	int fault_set(const dynasync_fault_policy &p) const;
+	int fault_get(dynasync_fault_state &s) const;
 
 private:
 	Device() = default;
