@@ -169,6 +169,9 @@ RunReport Workload::run()
 		if (!inflight_) {
 			if (r_.submitted >= r_.ops || stop_)
 				break;
+			// Nothing to call: every vacant entry tries now.
+			if (idle_.empty())
+				retry_vacant(true);
 			if (idle_.empty()) {
 				fatal("no object left to call (every replacement CREATE failed)");
 				break;

@@ -104,10 +104,7 @@ bool Workload::pick_and_queue()
 void Workload::submit_round()
 {
 	// Vacant entries (their CREATE failed with an accepted errno) retry.
-	std::vector<size_t> retry;
-	retry.swap(vacant_);
-	for (size_t idx : retry)
-		replace(idx);
+	retry_vacant(false);
 
 	for (;;) {
 		fault_boundary();

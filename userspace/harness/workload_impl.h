@@ -40,6 +40,8 @@ constexpr uint64_t kMaxStart = uint64_t{1} << 48;
 constexpr uint32_t kTaskStackSize = 4096;
 constexpr uint32_t kReserveFrames = 4;
 
+constexpr unsigned kMaxCreateBackoff = 64;
+
 // user_data = seq << 16 | in-flight slot: unique per call (seq), and the
 // slot finds the call's record without a map.
 constexpr unsigned kSlotBits = 16;
@@ -58,6 +60,11 @@ struct Object {
 	unsigned step = 0;
 	uint64_t component_count = 0;
 	size_t kernel_objects = 0;	// what STATS.objects counts for it
+	// Vacant: CREATE is retried once r_.submitted reaches retry_at; the
+	// wait doubles with each failure (up to kMaxCreateBackoff calls), so
+	// a storm of failures is not mostly CREATEs.
+	uint64_t retry_at = 0;
+	unsigned backoff = 0;
 	ObjectModel model;
 };
 
@@ -96,6 +103,7 @@ private:
 	int create_tree(const Spec &spec, uint32_t strategy, uint32_t &handle);
 	bool fill(Object &o);
 	void replace(size_t idx);
+	void retry_vacant(bool all);
 	void destroy(Object &o, bool tolerate_gone);
 	void remove(size_t idx);
 	size_t new_entry();

@@ -146,8 +146,11 @@ bool Workload::fill(Object &o)
 		r_.create_errors[-r]++;
 		if (!opt_.policy.allowed(-r))
 			fatal(what);
+		o.backoff = std::min(o.backoff ? 2 * o.backoff : 1, kMaxCreateBackoff);
+		o.retry_at = r_.submitted + o.backoff;
 		return false;
 	}
+	o.backoff = 0;
 	o.handle = handle;
 	o.model = ObjectModel::from_spec(spec);
 	o.kernel_objects = spec.objects();
@@ -200,6 +203,19 @@ void Workload::replace(size_t idx)
 		idle_.push_back(idx);
 	else
 		vacant_.push_back(idx);
+}
+
+// Vacant entries whose wait is over (@all: every one) try CREATE again.
+void Workload::retry_vacant(bool all)
+{
+	std::vector<size_t> retry;
+	retry.swap(vacant_);
+	for (size_t idx : retry) {
+		if (all || objects_[idx].retry_at <= r_.submitted)
+			replace(idx);
+		else
+			vacant_.push_back(idx);
+	}
 }
 
 void Workload::remove(size_t idx)
