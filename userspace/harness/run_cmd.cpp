@@ -37,7 +37,8 @@ const char kRunUsage[] =
 	"                         the end); after B every call and CREATE must succeed once the calls\n"
 	"                         submitted before B completed (recovery)\n"
 	"  --verdict NAME         finish with one line 'NAME: PASS|FAIL ops=N injected=N ok=N\n"
-	"                         ENOMEM=N [EXXX=N...] lost=N duplicated=N leaked=N' (exit 0 iff PASS)\n"
+	"                         ENOMEM=N [EXXX=N...] lost=N duplicated=N leaked=N' (exit 0 iff PASS),\n"
+	"                         on stdout after the summary (or the --json document)\n"
 	"  --no-progress          no progress line on stderr\n";
 
 namespace {

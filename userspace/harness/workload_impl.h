@@ -164,6 +164,7 @@ private:
 	long max_call_ms_ = 10000;
 	FaultWindow window_;
 	bool armed_ = false;	// the file's policy is armed now
+	bool arm_failed_ = false;	// FAULT_SET refused it (a failed check says why)
 	bool fault_get_failed_ = false;	// reported once
 	bool stop_ = false;	// a fatal problem: submit no more
 	bool stalled_ = false;	// calls never completed: cannot tear down
