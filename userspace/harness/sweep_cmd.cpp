@@ -100,6 +100,12 @@ private:
 
 int cmd_sweep(const char *device_path, int argc, char **argv)
 {
+	for (int i = 0; i < argc; i++) {
+		if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+			std::fputs(kSweepUsage, stdout);
+			return 0;
+		}
+	}
 	SweepOptions opt = default_sweep_options();
 	std::string err;
 	if (!parse_sweep_options(argc, argv, opt, err)) {

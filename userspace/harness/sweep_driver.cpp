@@ -165,7 +165,7 @@ Driver::Step Driver::one_n(ComboResult &cr, uint64_t n)
 			violation("FAULT_GET counted " + std::to_string(st.injections) +
 				  " injection(s), the ops reported " +
 				  std::to_string(t.injected_seen) +
-				  " (out.injected and CREATE's FAULT_GET deltas)");
+				  " (out.injected, CREATE's per-site counter deltas)");
 		if (sum_sites(st.injected) != st.injections)
 			violation("FAULT_GET per-site injected counters sum to " +
 				  std::to_string(sum_sites(st.injected)) + ", injections " +

@@ -108,10 +108,11 @@ uint32_t ShapeRun::create(const Spec &spec, uint32_t inner)
 		int r = f_.create(c);
 		if (!fault_state(fa) || !file_stats(after))
 			return 0;
-		uint64_t injected = fa.injections - fb.injections;
-		uint64_t explained = sum_sites(fa.injected) + sum_sites(fa.failed) -
-				     sum_sites(fb.injected) - sum_sites(fb.failed);
+		// The file's per-site counters (either policy, like a call's
+		// out.injected) explain a CREATE's -ENOMEM.
+		uint64_t injected = sum_sites(fa.injected) - sum_sites(fb.injected);
 		uint64_t real = sum_sites(fa.failed) - sum_sites(fb.failed);
+		uint64_t explained = injected + real;
 		t_.injected_seen += injected;
 		if (r == -ENOMEM) {
 			t_.enomem++;

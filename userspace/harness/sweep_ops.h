@@ -31,7 +31,8 @@ struct RunTally {
 	uint64_t lost = 0;
 	uint64_t duplicated = 0;
 	uint64_t sum_partial = 0;
-	// Injections the ops reported: out.injected, CREATE's FAULT_GET delta.
+	// Injections the ops reported: out.injected, and for a CREATE the
+	// delta of FAULT_GET's per-site injected counters.
 	uint64_t injected_seen = 0;
 	std::string injected_at;	// the first op that reported one
 	bool injected_absorbed = false;
