@@ -1320,9 +1320,10 @@ FIXTURE_SETUP(dbgfs)
 FIXTURE_TEARDOWN(dbgfs)
 {
 	/* Always off again: later tests must not see it. */
-	if (self->present)
+	if (self->present) {
 		EXPECT_EQ(0, global_off());
-	EXPECT_EQ(0, ds_fault_off(self->ds.fd, false));
+		EXPECT_EQ(0, ds_fault_off(self->ds.fd, false));
+	}
 	ds_teardown(_metadata, &self->ds);
 }
 
