@@ -552,6 +552,9 @@ TEST_F(fpath, nth_fails_exactly_the_kth_candidate)
 	long k;
 
 	next_allocs(_metadata, variant->uring, &seq);
+	TH_LOG("one NEXT on a BOXED counter: %llu TASK + %llu FRAME allocations",
+	       (unsigned long long)seq.per_site[SITE_TASK],
+	       (unsigned long long)seq.per_site[SITE_FRAME]);
 	for (k = 1; k <= 4; k++)
 		run_model(_metadata, variant->uring, &seq, nth_policy(k),
 			  5, fail_nth, k, "nth");
@@ -1137,6 +1140,9 @@ TEST_F(file, counters_add_up)
 		}
 	}
 	ASSERT_EQ(0, ds_fault_get(ds->fd, &s));
+	TH_LOG("%d calls: %d ok, %d -ENOMEM; %llu candidates, %llu injected",
+	       ok + nomem, ok, nomem, (unsigned long long)s.candidates,
+	       (unsigned long long)s.injections);
 	EXPECT_EQ(sum_inj, s.injections);
 	EXPECT_EQ(s.injections, ds_sum_sites(s.injected));
 	EXPECT_EQ(sum_fail, ds_sum_sites(s.failed));
@@ -1224,6 +1230,8 @@ TEST_F(file, files_are_independent)
 		EXPECT_EQ(0, b.injected[i]);
 	}
 	check_next(_metadata, &self->ds, ha, true, &item_a);
+	/* fb's teardown wants the whole module quiescent. */
+	ASSERT_EQ(0, ds_destroy(&self->ds, ha));
 	ds_teardown(_metadata, &fb);
 }
 
@@ -1463,6 +1471,8 @@ TEST_F(dbgfs, rate_100_on_frames_fails_every_file)
 	ASSERT_LE(DYNASYNC_SITE_MISC + 1, ds_dbg_counters(att, inj, fail));
 	EXPECT_LT(0, att[SITE_FRAME]);
 	EXPECT_EQ(0, ds_sum_sites(inj));
+	/* f2's teardown wants the whole module quiescent. */
+	ASSERT_EQ(0, ds_destroy(&self->ds, h1));
 	ds_teardown(_metadata, &f2);
 }
 
