@@ -72,7 +72,9 @@ RT_SRCS := $(filter-out kmod/rt/cxxabi.cpp,$(wildcard kmod/rt/*.cpp kmod/ops/*.c
 HOST_SRCS := $(wildcard userspace/host/*.cpp)
 TEST_SRCS := $(wildcard userspace/tests/*.cpp)
 # The harness's model is plain logic: its unit test runs with these.
-TEST_SRCS += userspace/harness/model.cpp userspace/harness/names.cpp
+TEST_SRCS += userspace/harness/model.cpp userspace/harness/names.cpp \
+	userspace/harness/fault_spec.cpp \
+	$(filter-out %/sweep_cmd.cpp,$(wildcard userspace/harness/sweep_*.cpp))
 # Same warning policy as the kernel build of these sources.
 HOST_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Ikmod -I. -Iuserspace/host

@@ -7,14 +7,7 @@
 #include <numeric>
 
 #include "sweep_fake_module.h"
-
-// The sweep's sources are not in the host-test link line (the Makefile
-// adds only model.cpp and names.cpp): they are built into this unit.
-#include "userspace/harness/sweep_driver.cpp"
-#include "userspace/harness/sweep_ops.cpp"
-#include "userspace/harness/sweep_options.cpp"
-#include "userspace/harness/sweep_report.cpp"
-#include "userspace/harness/sweep_shapes.cpp"
+#include "userspace/harness/names.h"
 
 namespace {
 
