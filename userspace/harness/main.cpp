@@ -7,6 +7,8 @@
 #include "device.h"
 #include "info_cmds.h"
 #include "run_cmd.h"
+#include "sweep.h"
+#include "sweep_cmd.h"
 
 namespace {
 
@@ -20,8 +22,9 @@ int usage(FILE *out)
 		     "            every method, through io_uring or ioctls (exit 0: all checks passed)\n"
 		     "  stats     the module's accounting (this file, allocation sites, strategies)\n"
 		     "  layout    frame size of every (trait, impl, method) and the inline slot size\n"
-		     "--json: machine-readable output on stdout.\n\n%s",
-		     harness::kRunUsage);
+		     "  sweep     the nth-sweep fault-injection scenario (exit 0: PASS)\n"
+		     "--json: machine-readable output on stdout (not for sweep).\n\n%s\n%s",
+		     harness::kRunUsage, harness::kSweepUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -69,6 +72,8 @@ int main(int argc, char **argv)
 	}
 	int nrest = rest - i;
 
+	if (cmd == "sweep")
+		return harness::cmd_sweep(path, nrest, argv + i);
 	harness::RunOptions run_opt;
 	if (cmd == "run") {
 		std::string err;
