@@ -7,6 +7,7 @@
 #include "device.h"
 #include "info_cmds.h"
 #include "run_cmd.h"
+#include "scenario_cmds.h"
 
 namespace {
 
@@ -20,8 +21,9 @@ int usage(FILE *out)
 		     "            every method, through io_uring or ioctls (exit 0: all checks passed)\n"
 		     "  stats     the module's accounting (this file, allocation sites, strategies)\n"
 		     "  layout    frame size of every (trait, impl, method) and the inline slot size\n"
-		     "--json: machine-readable output on stdout.\n\n%s",
-		     harness::kRunUsage);
+		     "  reserve, contention, depth, teardown   fault scenarios (see below)\n"
+		     "--json: machine-readable output on stdout.\n\n%s\n%s",
+		     harness::kRunUsage, harness::kScenarioUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -68,6 +70,10 @@ int main(int argc, char **argv)
 			argv[rest++] = argv[k];
 	}
 	int nrest = rest - i;
+
+	// Scenario commands open the device themselves (some more than once).
+	if (harness::is_scenario_cmd(cmd))
+		return harness::cmd_scenario(cmd, nrest, argv + i, path);
 
 	harness::RunOptions run_opt;
 	if (cmd == "run") {
