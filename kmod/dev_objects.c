@@ -22,6 +22,7 @@
 #include "ops/objects.h"
 #include "rt/platform.h"
 #include "dev_objects.h"
+#include "fault.h"
 
 static_assert(DS_TRAIT_ITERATOR == DYNASYNC_TRAIT_ITERATOR &&
 	      DS_TRAIT_WIDGET == DYNASYNC_TRAIT_WIDGET);
@@ -123,6 +124,7 @@ struct ds_file {
 	atomic64_t calls;
 	atomic64_t completions;
 	struct ds_sink sink;
+	struct ds_fault_scope fault;	/* the file's policy and counters */
 };
 
 int ds_file_open(struct file *file)
@@ -132,6 +134,7 @@ int ds_file_open(struct file *file)
 	if (!f)
 		return -ENOMEM;
 	xa_init_flags(&f->objects, XA_FLAGS_ALLOC1);
+	ds_fault_scope_init(&f->fault);
 	file->private_data = f;
 	return 0;
 }
@@ -269,6 +272,7 @@ long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg)
 	p.slot_size = c.storage.slot_size;
 	p.task_stack_size = c.storage.task_stack_size;
 	p.reserve_frames = c.storage.reserve_frames;
+	p.fault_scope = &f->fault;
 	ret = ds_object_create(&p, &obj);
 	if (ret)
 		goto out;
@@ -344,6 +348,28 @@ long ds_ioctl_destroy(struct file *file, struct dynasync_destroy __user *uarg)
 
 /* ---- CALL: shared by both paths ---------------------------------------- */
 
+static u16 ds_sat16(unsigned int v)
+{
+	return min_t(unsigned int, v, U16_MAX);
+}
+
+/* The bookkeeping could not be allocated: say why in the output, if any. */
+static void ds_report_alloc_failure(const struct dynasync_call *uc,
+				    struct ds_object *obj)
+{
+	struct dynasync_call_out out = {};
+	unsigned int injected, failed;
+
+	if (!uc->out_ptr)
+		return;
+	ds_object_op_counts(obj, &injected, &failed);
+	out.injected = ds_sat16(injected);
+	out.alloc_failed = ds_sat16(failed);
+	/* Checked writable at submission; the errno says -ENOMEM either way. */
+	if (copy_to_user(u64_to_user_ptr(uc->out_ptr), &out, sizeof(out)))
+		return;
+}
+
 static int ds_call_prepare(struct ds_file *f, const struct dynasync_call *uc,
 			   struct ds_call **out)
 {
@@ -369,8 +395,9 @@ static int ds_call_prepare(struct ds_file *f, const struct dynasync_call *uc,
 		ret = -ENOBUFS;
 		goto out_inflight;
 	}
-	c = ds_call_alloc(obj);
+	c = ds_call_alloc(obj, uc->method);
 	if (!c) {
+		ds_report_alloc_failure(uc, obj);
 		ret = -ENOMEM;
 		goto out_inflight;
 	}
@@ -401,6 +428,8 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 	struct dynasync_call_out out = {
 		.value = c->value,
 		.flags = c->out_flags,
+		.injected = ds_sat16(c->injected),
+		.alloc_failed = ds_sat16(c->alloc_failed),
 	};
 	struct ds_object *new_obj = c->new_obj;
 	int res = c->res;
@@ -528,6 +557,22 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		return -EIOCBQUEUED;
 	/* Ready at once: the CQE carries the result, no task work. */
 	return ds_call_finish(f, c, true);
+}
+
+/* ---- fault injection: the file's policy --------------------------------- */
+
+long ds_ioctl_fault_set(struct file *file, struct dynasync_fault_policy __user *uarg)
+{
+	struct ds_file *f = file->private_data;
+
+	return ds_fault_ioctl_set(&f->fault, uarg);
+}
+
+long ds_ioctl_fault_get(struct file *file, struct dynasync_fault_state __user *uarg)
+{
+	struct ds_file *f = file->private_data;
+
+	return ds_fault_ioctl_get(&f->fault, uarg);
 }
 
 /* ---- STATS / LAYOUT ---------------------------------------------------- */

@@ -10,6 +10,8 @@ struct dynasync_destroy;
 struct dynasync_call;
 struct dynasync_stats;
 struct dynasync_layout;
+struct dynasync_fault_policy;
+struct dynasync_fault_state;
 
 int ds_file_open(struct file *file);
 void ds_file_release(struct file *file);
@@ -18,6 +20,8 @@ long ds_ioctl_destroy(struct file *file, struct dynasync_destroy __user *uarg);
 long ds_ioctl_call(struct file *file, struct dynasync_call __user *uarg);
 long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg);
 long ds_ioctl_layout(struct file *file, struct dynasync_layout __user *uarg);
+long ds_ioctl_fault_set(struct file *file, struct dynasync_fault_policy __user *uarg);
+long ds_ioctl_fault_get(struct file *file, struct dynasync_fault_state __user *uarg);
 int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "uapi/dynasync.h"
 #include "dev_objects.h"
+#include "fault.h"
 #include "ops/objects.h"
 #include "ops/rt_check_op.h"
 #include "ops/version_op.h"
@@ -123,6 +124,10 @@ static long ds_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ds_ioctl_stats(file, (void __user *)arg);
 	case DYNASYNC_IOC_LAYOUT:
 		return ds_ioctl_layout(file, (void __user *)arg);
+	case DYNASYNC_IOC_FAULT_SET:
+		return ds_ioctl_fault_set(file, (void __user *)arg);
+	case DYNASYNC_IOC_FAULT_GET:
+		return ds_ioctl_fault_get(file, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -165,8 +170,10 @@ static int __init ds_init(void)
 		return ret;
 	ds_rt_init();
 	ds_objects_init();
+	ds_fault_init();
 	ret = misc_register(&ds_misc);
 	if (ret) {
+		ds_fault_exit();
 		ds_platform_exit();
 		return ret;
 	}
@@ -179,6 +186,7 @@ static void __exit ds_exit(void)
 	long frames;
 
 	misc_deregister(&ds_misc);
+	ds_fault_exit();
 	/* Every file is closed (each holds the module): no object may remain. */
 	WARN(ds_objects_live(), KBUILD_MODNAME ": %ld objects live at unload\n",
 	     ds_objects_live());

@@ -20,6 +20,7 @@
 #include <linux/workqueue.h>
 
 #include "rt/platform.h"
+#include "fault.h"
 #include "platform_glue.h"
 
 static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
@@ -57,8 +58,9 @@ void ds_fault_force(unsigned int site_mask)
 	WRITE_ONCE(ds_forced_sites, site_mask);
 }
 
+/* Every allocation of the module: the fault hook, then kmalloc. */
 static void *ds_kmalloc(size_t size, size_t align, gfp_t flags,
-			unsigned int site)
+			unsigned int site, struct ds_alloc_tag *tag)
 {
 	void *p;
 
@@ -67,24 +69,29 @@ static void *ds_kmalloc(size_t size, size_t align, gfp_t flags,
 		return NULL;
 	if (READ_ONCE(ds_forced_sites) & (1U << site))
 		return NULL;
+	if (ds_fault_should_fail(site, size, tag))
+		return NULL;
 	p = kmalloc(size, flags);
 	if (p && !IS_ALIGNED((unsigned long)p, align)) {
 		/* Power-of-two kmalloc sizes are naturally aligned. */
 		kfree(p);
 		p = kmalloc(roundup_pow_of_two(max(size, align)), flags);
 	}
-	if (!p)
+	if (!p) {
+		ds_fault_real_failure(site, tag);
 		return NULL;
+	}
 	atomic_long_inc(&ds_live[site]);
 	atomic_long_add(size, &ds_live_bytes[site]);
 	return p;
 }
 
-void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site)
+void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
+	       struct ds_alloc_tag *tag)
 {
 	if (gfp >= DS_GFP_COUNT)
 		return NULL;
-	return ds_kmalloc(size, align, ds_gfp_map[gfp], site);
+	return ds_kmalloc(size, align, ds_gfp_map[gfp], site, tag);
 }
 
 void ds_free(void *p, size_t size, unsigned int site)
@@ -129,6 +136,7 @@ int ds_alloc_error_take(void)
 struct ds_pool {
 	mempool_t *mempool;
 	size_t elem_size;
+	struct ds_alloc_tag *tag;
 };
 
 static void *ds_pool_refill(gfp_t gfp, void *data)
@@ -136,7 +144,7 @@ static void *ds_pool_refill(gfp_t gfp, void *data)
 	struct ds_pool *pool = data;
 
 	return ds_kmalloc(pool->elem_size, 16, gfp | __GFP_NOWARN,
-			  DS_SITE_RESERVE);
+			  DS_SITE_RESERVE, pool->tag);
 }
 
 static void ds_pool_release(void *p, void *data)
@@ -146,17 +154,19 @@ static void ds_pool_release(void *p, void *data)
 	ds_free(p, pool->elem_size, DS_SITE_RESERVE);
 }
 
-struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr)
+struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
+			       struct ds_alloc_tag *tag)
 {
 	struct ds_pool *pool;
 
 	if (!elem_size || elem_size > KMALLOC_MAX_SIZE || !min_nr)
 		return NULL;
 	pool = ds_alloc(sizeof(*pool), __alignof__(*pool), DS_GFP_KERNEL,
-			DS_SITE_RESERVE);
+			DS_SITE_RESERVE, tag);
 	if (!pool)
 		return NULL;
 	pool->elem_size = elem_size;
+	pool->tag = tag;
 	pool->mempool = mempool_create(min_nr, ds_pool_refill, ds_pool_release,
 				       pool);
 	if (!pool->mempool) {

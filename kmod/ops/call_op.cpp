@@ -158,7 +158,7 @@ int CallCtx::start() noexcept
 	if (err)
 		return finish_sync(err);
 	if (o.strategy == DS_STRATEGY_TASK_STACK) {
-		err = stack_.init(o.task_stack_size, o.gfp);
+		err = stack_.init(o.task_stack_size, o.gfp, &o.tag);
 		if (err)
 			return finish_sync(err);
 	}
@@ -217,12 +217,14 @@ int CallCtx::components() noexcept
 	p.slot_size = w.requested_slot;
 	p.task_stack_size = w.task_stack_size;
 	p.reserve_frames = w.reserve_frames;
+	p.fault_scope = w.tag.scope;
 	ds_object *n;
-	int err = object_create_shell(p, &n);
+	int err = object_create_shell(p, w.tag, &n);
 	if (err)
 		return err;
 	auto r = w.widget->components(n->object_heap);
 	if (!r) {
+		charge_failures(w.tag, n->tag);
 		ds_object_put(n);
 		return r.error();
 	}
@@ -234,6 +236,7 @@ int CallCtx::components() noexcept
 int CallCtx::finish_sync(int res) noexcept
 {
 	call.res = res;
+	ds_object_op_counts(obj_, &call.injected, &call.alloc_failed);
 	ds_object_unborrow(obj_);
 	state_ = kStarterBack | kTaskGone | kDone;
 	return 0;
@@ -251,6 +254,8 @@ void CallCtx::finish(int res, uint64_t value, unsigned int flags) noexcept
 	call.res = res;
 	call.value = value;
 	call.out_flags = flags;
+	// Before the object is given back: the next call resets the counters.
+	ds_object_op_counts(obj_, &call.injected, &call.alloc_failed);
 	ds_object_unborrow(obj_);
 
 	unsigned long f = ds_lock_irqsave(&lock_);
@@ -280,15 +285,16 @@ size_t call_ctx_size() noexcept { return sizeof(CallCtx); }
 
 using namespace ds;
 
-extern "C" struct ds_call *ds_call_alloc(struct ds_object *o)
+extern "C" struct ds_call *ds_call_alloc(struct ds_object *o, unsigned int method)
 {
 	void *mem;
 	const bool from_pool = o->strategy == DS_STRATEGY_RESERVE;
 
+	object_begin_op(*o, o->trait, method);
 	if (from_pool)
 		mem = o->pool.allocate(sizeof(CallCtx), alignof(CallCtx)).ptr;
 	else
-		mem = ds_alloc(sizeof(CallCtx), alignof(CallCtx), o->gfp, DS_SITE_TASK);
+		mem = ds_alloc(sizeof(CallCtx), alignof(CallCtx), o->gfp, DS_SITE_TASK, &o->tag);
 	if (!mem)
 		return nullptr;
 	return &(new (mem) CallCtx(o, from_pool))->call;

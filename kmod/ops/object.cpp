@@ -171,12 +171,14 @@ ds_object::ds_object(const ds_object_params &p, unsigned int slot, size_t alloc)
 	  gfp(static_cast<ds_gfp>(p.gfp)), requested_slot(p.slot_size),
 	  slot_size(slot), task_stack_size(p.task_stack_size),
 	  reserve_frames(p.reserve_frames), alloc_size(alloc),
-	  heap(static_cast<ds_gfp>(p.gfp), DS_SITE_FRAME),
-	  object_heap(DS_GFP_KERNEL, DS_SITE_OBJECT),
+	  tag{static_cast<uint8_t>(p.strategy), static_cast<uint8_t>(p.trait), 0, 0, 0, 0,
+	      p.fault_scope},
+	  heap(static_cast<ds_gfp>(p.gfp), DS_SITE_FRAME, &tag),
+	  object_heap(DS_GFP_KERNEL, DS_SITE_OBJECT, &tag),
 	  slot(this + 1, strategy == DS_STRATEGY_INLINE ||
 				 strategy == DS_STRATEGY_MAYBE_BOXED ? slot : 0),
-	  maybe(this->slot, static_cast<ds_gfp>(p.gfp)),
-	  cached(static_cast<ds_gfp>(p.gfp))
+	  maybe(this->slot, static_cast<ds_gfp>(p.gfp), &tag),
+	  cached(static_cast<ds_gfp>(p.gfp), &tag)
 {
 	__atomic_add_fetch(&objects_live, 1, __ATOMIC_RELAXED);
 }
@@ -216,7 +218,42 @@ Storage *ds_object::own_storage() noexcept
 static_assert(sizeof(ds_object) % kFrameAlign == 0,
 	      "the inline slot follows the object, frame-aligned");
 
-int ds::object_create_shell(const ds_object_params &p, ds_object **out) noexcept
+void ds::charge_failures(ds_alloc_tag &to, const ds_alloc_tag &from) noexcept
+{
+	to.injected += from.injected;
+	to.failed += from.failed;
+}
+
+void ds::object_begin_op(ds_object &o, unsigned int trait, unsigned int method) noexcept
+{
+	o.tag.trait = static_cast<uint8_t>(trait);
+	o.tag.method = static_cast<uint8_t>(method);
+	o.tag.injected = 0;
+	o.tag.failed = 0;
+	for (ds_object *in : o.inner)
+		if (in)
+			object_begin_op(*in, trait, method);
+}
+
+static void op_counts(const ds_object &o, unsigned int &injected, unsigned int &failed) noexcept
+{
+	injected += o.tag.injected;
+	failed += o.tag.failed;
+	for (const ds_object *in : o.inner)
+		if (in)
+			op_counts(*in, injected, failed);
+}
+
+extern "C" void ds_object_op_counts(const ds_object *o, unsigned int *injected,
+				    unsigned int *failed)
+{
+	*injected = 0;
+	*failed = 0;
+	op_counts(*o, *injected, *failed);
+}
+
+int ds::object_create_shell(const ds_object_params &p, ds_alloc_tag &creator,
+			    ds_object **out) noexcept
 {
 	unsigned int depth = 0, weight = 1;
 	int err;
@@ -248,15 +285,18 @@ int ds::object_create_shell(const ds_object_params &p, ds_object **out) noexcept
 	const bool has_slot = p.strategy == DS_STRATEGY_INLINE ||
 			      p.strategy == DS_STRATEGY_MAYBE_BOXED;
 	const size_t alloc = sizeof(ds_object) + (has_slot ? align_up(slot, kFrameAlign) : 0);
-	void *mem = ds_alloc(alloc, kFrameAlign, DS_GFP_KERNEL, DS_SITE_OBJECT);
+	void *mem = ds_alloc(alloc, kFrameAlign, DS_GFP_KERNEL, DS_SITE_OBJECT, &creator);
 	if (!mem)
 		return -DS_ENOMEM;
 	auto *o = new (mem) ds_object(p, slot, alloc);
 	o->depth = depth + 1;
 	o->weight = weight;
+	o->tag.trait = creator.trait;
+	o->tag.method = creator.method;
 	if (p.strategy == DS_STRATEGY_RESERVE) {
-		err = o->pool.init(slot, p.reserve_frames);
+		err = o->pool.init(slot, p.reserve_frames, &o->tag);
 		if (err) {
+			charge_failures(creator, o->tag);
 			ds_object_put(o);
 			return err;
 		}
@@ -267,8 +307,11 @@ int ds::object_create_shell(const ds_object_params &p, ds_object **out) noexcept
 
 extern "C" int ds_object_create(const ds_object_params *p, ds_object **out)
 {
+	// Creation is an operation of its own: the new object's trait, method 0.
+	ds_alloc_tag creator{static_cast<uint8_t>(p->strategy), static_cast<uint8_t>(p->trait),
+			     0, 0, 0, 0, p->fault_scope};
 	ds_object *o;
-	int err = object_create_shell(*p, &o);
+	int err = object_create_shell(*p, creator, &o);
 	if (err)
 		return err;
 	// The inners are moved in only on success: on failure the caller

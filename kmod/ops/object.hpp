@@ -40,6 +40,9 @@ struct alignas(ds::kFrameAlign) ds_object {
 	unsigned int weight = 1;
 	size_t alloc_size;
 
+	// Who this object's allocations are for (the storages below point
+	// here); its operation and counters are reset at each call's start.
+	ds_alloc_tag tag;
 	ds::Boxed heap;		// frames of BOXED objects; SUM's loop frames
 	ds::Boxed object_heap;	// where impls are placed (make_in)
 	ds::InlineSlot slot;
@@ -56,6 +59,14 @@ namespace ds {
 // elements at least this large.
 size_t call_ctx_size() noexcept;
 // A validated object with its storage but no impl yet (make_impl or
-// COMPONENTS places it). Inner objects are checked, not taken.
-int object_create_shell(const ds_object_params &p, ds_object **out) noexcept;
+// COMPONENTS places it). Inner objects are checked, not taken. Its
+// allocations are made for @creator (the operation that creates it), and
+// any failure among them is counted there too.
+int object_create_shell(const ds_object_params &p, ds_alloc_tag &creator,
+			ds_object **out) noexcept;
+// Tags @o and the inner objects it owns with an operation and zeroes their
+// failure counters; the object must be borrowed.
+void object_begin_op(ds_object &o, unsigned int trait, unsigned int method) noexcept;
+// Adds @from's failure counters to @to (an object about to be dropped).
+void charge_failures(ds_alloc_tag &to, const ds_alloc_tag &from) noexcept;
 } // namespace ds

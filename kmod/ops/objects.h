@@ -52,6 +52,8 @@ struct ds_object_params {
 	unsigned int slot_size;		/* 0: auto */
 	unsigned int task_stack_size;
 	unsigned int reserve_frames;
+	/* The open file's fault-injection scope (struct ds_fault_scope), or NULL. */
+	void *fault_scope;
 };
 
 /*
@@ -106,18 +108,26 @@ struct ds_call {
 	uint64_t value;
 	unsigned int out_flags;		/* DYNASYNC_OUT_F_* */
 	struct ds_object *new_obj;	/* COMPONENTS: one reference, for the glue */
+	/* Allocations for this call failed by injection / for real. */
+	unsigned int injected;
+	unsigned int alloc_failed;
 
 	void *priv;			/* the runtime's; the glue leaves it alone */
 };
 
 /*
- * Bookkeeping for one call on @obj, which the caller has borrowed and
- * holds a reference on; both pass to the call (released by the call's
- * completion and by ds_call_free()). NULL: -ENOMEM (borrow and reference
- * stay with the caller). Comes from the object's reserve pool for the
- * RESERVE strategy, so such calls need no kmalloc at all.
+ * Bookkeeping for one call of @method on @obj, which the caller has
+ * borrowed and holds a reference on; both pass to the call (released by
+ * the call's completion and by ds_call_free()). NULL: -ENOMEM (borrow and
+ * reference stay with the caller; ds_object_op_counts() says why). Comes
+ * from the object's reserve pool for the RESERVE strategy, so such calls
+ * need no kmalloc at all. From here on every allocation made for @obj and
+ * the inner objects it owns is tagged with this operation.
  */
-struct ds_call *ds_call_alloc(struct ds_object *obj);
+struct ds_call *ds_call_alloc(struct ds_object *obj, unsigned int method);
+/* Allocation failures (injected, real) of the borrowed @obj's current operation. */
+void ds_object_op_counts(const struct ds_object *obj, unsigned int *injected,
+			 unsigned int *failed);
 /*
  * Starts the call. 0: it completed in the caller's context (ready at once,
  * or refused: c->res says which) and complete() is not called; 1: it is

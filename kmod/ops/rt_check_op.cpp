@@ -35,7 +35,7 @@ private:
 class SlotBuffer {
 public:
 	explicit SlotBuffer(size_t n) noexcept
-		: p_(ds_alloc(n, kFrameAlign, DS_GFP_KERNEL, DS_SITE_OBJECT)), n_(n) {}
+		: p_(ds_alloc(n, kFrameAlign, DS_GFP_KERNEL, DS_SITE_OBJECT, nullptr)), n_(n) {}
 	~SlotBuffer()
 	{
 		if (p_)

@@ -20,7 +20,7 @@ void *block_alloc(size_t n) noexcept
 	if (total < n)
 		return nullptr;
 	auto *h = static_cast<BlockHeader *>(
-		ds_alloc(total, alignof(BlockHeader), DS_GFP_KERNEL, DS_SITE_MISC));
+		ds_alloc(total, alignof(BlockHeader), DS_GFP_KERNEL, DS_SITE_MISC, nullptr));
 	if (!h)
 		return nullptr;
 	h->size = total;

@@ -56,11 +56,30 @@ enum ds_site {
 };
 
 /*
+ * Who an allocation is for, as the fault injector's filters and counters
+ * see it. Each trait object owns one; the runtime only passes pointers
+ * along (storages keep the one they were given). NULL: nobody in
+ * particular, so only the module-wide policy applies and filters on
+ * strategy, trait or method do not match.
+ */
+struct ds_alloc_tag {
+	uint8_t strategy;	/* DYNASYNC_STRATEGY_* of the owner; 0 = none */
+	uint8_t trait;		/* the operation's trait; 0 = none */
+	uint8_t method;		/* the operation's method; 0 = none (creation) */
+	uint8_t reserved;
+	uint32_t injected;	/* failures injected on this tag (the owner resets) */
+	uint32_t failed;	/* real failures on this tag */
+	void *scope;		/* kernel: the open file's struct ds_fault_scope */
+};
+
+/*
  * Allocate @size bytes aligned to @align (a power of two, at most 4096),
  * or return NULL (allocation failed or was injected to fail: -ENOMEM).
  * Every block is freed with ds_free() and the same @size and @site.
+ * @tag may be NULL.
  */
-void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site);
+void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
+	       struct ds_alloc_tag *tag);
 void ds_free(void *p, size_t size, unsigned int site);
 
 /* Live allocations (all sites), for leak checks. */
@@ -69,9 +88,9 @@ long ds_live_allocations(void);
 long ds_live_allocations_at(unsigned int site);
 
 /*
- * Forced failure: every ds_alloc() (and pool refill) on a site whose bit
- * is set in @site_mask fails. The fault-injection policies build on this
- * hook; 0 disarms.
+ * Forced failure, for the in-kernel self-check (RT_CHECK): every
+ * ds_alloc() (and pool refill) on a site whose bit is set in @site_mask
+ * fails, before any policy is asked. 0 disarms.
  */
 void ds_fault_force(unsigned int site_mask);
 
@@ -79,9 +98,12 @@ void ds_fault_force(unsigned int site_mask);
  * Reserve pools of @elem_size blocks (aligned to 16), @min_nr of them kept
  * in reserve (kernel: mempool_t). ds_pool_alloc() never sleeps: it tries a
  * fresh block, then the reserve, and returns NULL only when both fail.
+ * The pool's own allocations (its struct, the reserve, fresh blocks) are
+ * made with @tag, which must outlive the pool.
  */
 struct ds_pool;
-struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr);
+struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
+			       struct ds_alloc_tag *tag);
 void ds_pool_destroy(struct ds_pool *pool);
 void *ds_pool_alloc(struct ds_pool *pool);
 void ds_pool_free(struct ds_pool *pool, void *p);

@@ -24,12 +24,12 @@ constinit HeapOwner heap_owners[DS_SITE_COUNT] = {
 };
 static_assert(DS_SITE_COUNT == 6, "one heap owner per site");
 
-Allocation heap_allocate(size_t size, size_t align, ds_gfp gfp,
-			 ds_site site = DS_SITE_FRAME) noexcept
+Allocation heap_allocate(size_t size, size_t align, ds_gfp gfp, ds_site site,
+			 ds_alloc_tag *tag) noexcept
 {
 	if (!valid_align(align) || align > kMaxAlign)
 		return {nullptr, nullptr, -DS_EINVAL};
-	void *p = ds_alloc(size, align, gfp, site);
+	void *p = ds_alloc(size, align, gfp, site, tag);
 	if (!p)
 		return {nullptr, nullptr, -DS_ENOMEM};
 	return {p, &heap_owners[site], 0};
@@ -48,7 +48,7 @@ void unclaim(bool *busy) noexcept { __atomic_store_n(busy, false, __ATOMIC_RELEA
 
 Allocation Boxed::allocate(size_t size, size_t align) noexcept
 {
-	return heap_allocate(size, align, gfp_, site_);
+	return heap_allocate(size, align, gfp_, site_, tag_);
 }
 
 // A frame that can never fit is reported as such (-E2BIG) even when the
@@ -71,7 +71,7 @@ Allocation MaybeBoxed::allocate(size_t size, size_t align) noexcept
 	Allocation a = slot_.allocate(size, align);
 	if (a.ptr)
 		return a;
-	a = heap_allocate(size, align, gfp_);
+	a = heap_allocate(size, align, gfp_, DS_SITE_FRAME, tag_);
 	if (!a.ptr && a.err != -DS_EINVAL)
 		a.err = -DS_ENOMEM;
 	return a;
@@ -96,7 +96,7 @@ Allocation Cached::allocate(size_t size, size_t align) noexcept
 	if (!try_claim(&busy_))
 		return {nullptr, nullptr, -DS_EBUSY};
 	if (size > cap_) {
-		void *p = ds_alloc(size, kFrameAlign, gfp_, DS_SITE_FRAME);
+		void *p = ds_alloc(size, kFrameAlign, gfp_, DS_SITE_FRAME, tag_);
 		if (!p) {
 			unclaim(&busy_);
 			return {nullptr, nullptr, -DS_ENOMEM};
@@ -121,12 +121,12 @@ TaskStack::~TaskStack()
 		ds_free(base_, region_, DS_SITE_FRAME);
 }
 
-int TaskStack::init(size_t capacity, ds_gfp gfp) noexcept
+int TaskStack::init(size_t capacity, ds_gfp gfp, ds_alloc_tag *tag) noexcept
 {
 	if (base_ || !capacity)
 		return -DS_EINVAL;
 	const size_t region = align_up(capacity, kFrameAlign);
-	base_ = static_cast<char *>(ds_alloc(region, kFrameAlign, gfp, DS_SITE_FRAME));
+	base_ = static_cast<char *>(ds_alloc(region, kFrameAlign, gfp, DS_SITE_FRAME, tag));
 	if (!base_)
 		return -DS_ENOMEM;
 	cap_ = capacity;
@@ -165,12 +165,12 @@ ReservePool::~ReservePool()
 		ds_pool_destroy(pool_);
 }
 
-int ReservePool::init(size_t frame_size, unsigned int min_frames) noexcept
+int ReservePool::init(size_t frame_size, unsigned int min_frames, ds_alloc_tag *tag) noexcept
 {
 	if (pool_ || !frame_size || !min_frames)
 		return -DS_EINVAL;
 	frame_size = align_up(frame_size, kFrameAlign);
-	pool_ = ds_pool_create(frame_size, min_frames);
+	pool_ = ds_pool_create(frame_size, min_frames, tag);
 	if (!pool_)
 		return -DS_ENOMEM;
 	elem_ = frame_size;

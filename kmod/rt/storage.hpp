@@ -69,14 +69,16 @@ public:
 	// @site: what the heap accounting calls these blocks (frames, or
 	// objects placed by make_in()).
 	constexpr explicit Boxed(ds_gfp gfp = DS_GFP_KERNEL,
-				 ds_site site = DS_SITE_FRAME)
-		: gfp_(gfp), site_(site) {}
+				 ds_site site = DS_SITE_FRAME,
+				 ds_alloc_tag *tag = nullptr)
+		: gfp_(gfp), site_(site), tag_(tag) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	Strategy strategy() const noexcept override { return Strategy::Boxed; }
 
 private:
 	ds_gfp gfp_;
 	ds_site site_;
+	ds_alloc_tag *tag_;
 };
 
 // Stateless and constant-initialized: a Storage that outlives everything.
@@ -104,21 +106,24 @@ private:
 
 class MaybeBoxed final : public Storage {
 public:
-	MaybeBoxed(InlineSlot &slot, ds_gfp gfp = DS_GFP_KERNEL) noexcept
-		: slot_(slot), gfp_(gfp) {}
+	MaybeBoxed(InlineSlot &slot, ds_gfp gfp = DS_GFP_KERNEL,
+		   ds_alloc_tag *tag = nullptr) noexcept
+		: slot_(slot), gfp_(gfp), tag_(tag) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	Strategy strategy() const noexcept override { return Strategy::MaybeBoxed; }
 
 private:
 	InlineSlot &slot_;
 	ds_gfp gfp_;
+	ds_alloc_tag *tag_;
 };
 
 // One heap block reused by sequential calls; grows when a larger frame
 // comes (the old block is kept if growing fails).
 class Cached final : public Storage, public FrameOwner {
 public:
-	constexpr explicit Cached(ds_gfp gfp = DS_GFP_KERNEL) : gfp_(gfp) {}
+	constexpr explicit Cached(ds_gfp gfp = DS_GFP_KERNEL, ds_alloc_tag *tag = nullptr)
+		: gfp_(gfp), tag_(tag) {}
 	Cached(const Cached &) = delete;
 	Cached &operator=(const Cached &) = delete;
 	~Cached();
@@ -129,6 +134,7 @@ public:
 
 private:
 	ds_gfp gfp_;
+	ds_alloc_tag *tag_;
 	void *block_ = nullptr;
 	size_t cap_ = 0;
 	bool busy_ = false;
@@ -145,7 +151,8 @@ public:
 	TaskStack &operator=(const TaskStack &) = delete;
 	~TaskStack();
 	// Allocates the region: 0, -ENOMEM, or -EINVAL (0 bytes / already set).
-	int init(size_t capacity, ds_gfp gfp = DS_GFP_KERNEL) noexcept;
+	int init(size_t capacity, ds_gfp gfp = DS_GFP_KERNEL,
+		 ds_alloc_tag *tag = nullptr) noexcept;
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	void release(void *p, size_t size) noexcept override;
 	Strategy strategy() const noexcept override { return Strategy::TaskStack; }
@@ -171,7 +178,9 @@ public:
 	ReservePool &operator=(const ReservePool &) = delete;
 	~ReservePool();
 	// 0, -ENOMEM, or -EINVAL (zero sizes / already set).
-	int init(size_t frame_size, unsigned int min_frames) noexcept;
+	// @tag must outlive the pool.
+	int init(size_t frame_size, unsigned int min_frames,
+		 ds_alloc_tag *tag = nullptr) noexcept;
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	void release(void *p, size_t size) noexcept override;
 	Strategy strategy() const noexcept override { return Strategy::Reserve; }

@@ -48,7 +48,8 @@ static_assert(sizeof(WorkImpl) <= sizeof(ds_work));
 
 extern "C" {
 
-void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site)
+void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
+	       struct ds_alloc_tag *tag)
 {
 	if (gfp >= DS_GFP_COUNT || site >= DS_SITE_COUNT || !size || !align ||
 	    (align & (align - 1)) || align > 4096)
@@ -57,6 +58,8 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site)
 	long f = fail_at.load();
 	if ((f && n == f) || (forced_sites.load() & (1u << site))) {
 		++injected;
+		if (tag)
+			__atomic_add_fetch(&tag->injected, 1, __ATOMIC_RELAXED);
 		return nullptr;
 	}
 	if (align < sizeof(void *))
@@ -95,22 +98,24 @@ void ds_fault_force(unsigned int site_mask) { forced_sites = site_mask; }
 struct ds_pool {
 	size_t elem_size;
 	unsigned min_nr;
+	ds_alloc_tag *tag;
 	std::mutex lock;
 	std::vector<void *> reserve;
 };
 
-struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr)
+struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
+			       struct ds_alloc_tag *tag)
 {
 	if (!elem_size || !min_nr)
 		return nullptr;
 	void *mem = ds_alloc(sizeof(ds_pool), alignof(ds_pool), DS_GFP_KERNEL,
-			     DS_SITE_RESERVE);
+			     DS_SITE_RESERVE, tag);
 	if (!mem)
 		return nullptr;
-	auto *pool = new (mem) ds_pool{elem_size, min_nr, {}, {}};
+	auto *pool = new (mem) ds_pool{elem_size, min_nr, tag, {}, {}};
 	pool->reserve.reserve(min_nr);
 	for (unsigned i = 0; i < min_nr; i++) {
-		void *p = ds_alloc(elem_size, 16, DS_GFP_KERNEL, DS_SITE_RESERVE);
+		void *p = ds_alloc(elem_size, 16, DS_GFP_KERNEL, DS_SITE_RESERVE, tag);
 		if (!p) {
 			ds_pool_destroy(pool);
 			return nullptr;
@@ -132,7 +137,7 @@ void ds_pool_destroy(struct ds_pool *pool)
 
 void *ds_pool_alloc(struct ds_pool *pool)
 {
-	void *p = ds_alloc(pool->elem_size, 16, DS_GFP_NOWAIT, DS_SITE_RESERVE);
+	void *p = ds_alloc(pool->elem_size, 16, DS_GFP_NOWAIT, DS_SITE_RESERVE, pool->tag);
 	if (p)
 		return p;
 	std::lock_guard<std::mutex> g(pool->lock);

@@ -81,7 +81,7 @@ Outcome call(ds_object *o, unsigned int method, uint64_t a0 = 0, uint64_t a1 = 0
 		return out;
 	}
 	ds_object_get(o);
-	ds_call *c = ds_call_alloc(o);
+	ds_call *c = ds_call_alloc(o, method);
 	if (!c) {
 		ds_object_unborrow(o);
 		ds_object_put(o);
