@@ -1,5 +1,5 @@
 #!/bin/bash
-# make faults / make fault SCENARIO=NAME: boots the test VM in mode
+# make faults / make fault SCENARIO=NAME[,NAME...]: boots the test VM in mode
 # "faults" (every scenario of scripts/faults/, or VM_SCENARIO's only) and
 # prints one line per scenario: its verdict (ops, injected failures,
 # outcomes per errno, lost / duplicated / leaked) and its time. Logs in
@@ -8,11 +8,13 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/vm-faults
-if [ -n "${VM_SCENARIO:-}" ] && [ ! -e "$top/scripts/faults/$VM_SCENARIO.sh" ]; then
-	echo "no scenario '$VM_SCENARIO'; there are:" \
-		$(cd "$top/scripts/faults" && ls *.sh | sed 's/\.sh$//') >&2
-	exit 2
-fi
+for s in $(echo "${VM_SCENARIO:-}" | tr ',' ' '); do
+	if [ ! -e "$top/scripts/faults/$s.sh" ]; then
+		echo "no scenario '$s'; there are:" \
+			$(cd "$top/scripts/faults" && ls *.sh | sed 's/\.sh$//') >&2
+		exit 2
+	fi
+done
 t0=$(date +%s)
 bash "$top/scripts/vm.sh" faults "$top/build/initramfs.cpio.gz" "$out"
 rc=$?

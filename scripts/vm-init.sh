@@ -1,8 +1,9 @@
 #!/bin/busybox sh
 # /init of the test VM. Kernel messages go to the console (ttyS0); test
 # output goes to ttyS1 so the two never interleave. The mode comes from the
-# kernel command line (ds_mode=check|run|faults); ds_scenario=NAME limits
-# the fault scenarios (modes check and faults) to /scripts/faults/NAME.sh.
+# kernel command line (ds_mode=check|run|faults); ds_scenario=NAME[,NAME...]
+# limits the fault scenarios (modes check and faults) to
+# /scripts/faults/NAME.sh.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -12,7 +13,7 @@ mount -t tmpfs tmp /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 mode=$(sed -n 's/.*ds_mode=\([a-z-]*\).*/\1/p' /proc/cmdline)
-only=$(sed -n 's/.*ds_scenario=\([A-Za-z0-9_.-]*\).*/\1/p' /proc/cmdline)
+only=$(sed -n 's/.*ds_scenario=\([A-Za-z0-9_.,-]*\).*/\1/p' /proc/cmdline)
 exec >/dev/ttyS1 2>&1
 
 rc=0
@@ -68,7 +69,7 @@ reset_state() {
 # nth-sweep first, then the others by name.
 scenario_list() {
 	if [ -n "$only" ]; then
-		echo "$only"
+		echo "$only" | tr ',' ' '
 		return
 	fi
 	[ -e /scripts/faults/nth-sweep.sh ] && echo nth-sweep

@@ -181,6 +181,8 @@ void Reserve::boundary(const Shape &s, unsigned frames)
 	if (!arm())
 		return;
 	r = call(dev_, h, s.method, s.arg0, s.arg1, out);
+	// A TRANSMIT that ran took the handle.
+	bool consumed = r == 0 && s.method == DYNASYNC_METHOD_TRANSMIT;
 	disarm();
 	t_.outcome(r, out.injected);
 	char got[160];
@@ -197,6 +199,7 @@ void Reserve::boundary(const Shape &s, unsigned frames)
 		dynasync_call_out again{};
 		int r2 = call(dev_, h, s.method, s.arg0, s.arg1, again);
 		t_.outcome(r2, again.injected);
+		consumed = r2 == 0 && s.method == DYNASYNC_METHOD_TRANSMIT;
 		if (r2 != want_res || again.value != want_value || again.injected)
 			t_.fail(what + ": after -ENOMEM, unarmed: expected res " +
 				std::to_string(want_res) + " value " + std::to_string(want_value) +
@@ -210,7 +213,6 @@ void Reserve::boundary(const Shape &s, unsigned frames)
 			" pool allocations injected, got " + got);
 	}
 	int d = dev_.destroy(h);
-	const bool consumed = s.method == DYNASYNC_METHOD_TRANSMIT && r == 0;
 	if (d != (consumed ? -ENOENT : 0))
 		t_.fail("DESTROY after " + what + ": " + res_str(d));
 }

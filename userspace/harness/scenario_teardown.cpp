@@ -16,6 +16,7 @@
 //   exit-shared, kill-shared
 //                the same, but the file is the parent's: its STATS must
 //                show every call completed once (calls == completions)
+// Outcomes nobody reaps are counted as "unobserved" on the verdict line.
 // Afterwards (the global policy disarmed) a fresh open polls STATS for up
 // to max_call_ms + 5 s until every live allocation and live frame is 0;
 // whatever remains is "leaked". rmmod after the scenarios is vm-init's.
@@ -25,6 +26,7 @@
 #include <cstring>
 #include <liburing.h>
 #include <optional>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -128,6 +130,15 @@ int submit_all(io_uring &ring, int fd, Batch &b)
 	return r < 0 ? r : (static_cast<size_t>(r) == k ? 0 : -EIO);
 }
 
+// The file's calls not yet completed (STATS.inflight), or -errno.
+long inflight_of(int fd)
+{
+	dynasync_stats s{};
+	if (ioctl(fd, DYNASYNC_IOC_STATS, &s) < 0)
+		return -errno;
+	return s.inflight;
+}
+
 int ring_init(io_uring &ring, unsigned k)
 {
 	io_uring_params p{};
@@ -145,8 +156,11 @@ private:
 	void close_file(bool reap);
 	void child(bool shared, bool kill_it);
 	// In the child: objects (own file only), policy, ring, submit.
-	int child_submit(const Device *shared, io_uring &ring, std::string &error);
+	int child_submit(const Device *shared, io_uring &ring, long &inflight,
+			 std::string &error);
 	void verify(const Batch &b, size_t i, int res);
+	// The teardown happened with calls in flight, else it proves nothing.
+	void in_flight(long n);
 	void wait_file(const Device &dev, uint64_t calls_before);
 
 	std::string device_;
@@ -169,13 +183,22 @@ bool Teardown::arm(const Device &dev)
 	return true;
 }
 
+void Teardown::in_flight(long n)
+{
+	if (n <= 0)
+		t_.fail("STATS.inflight " + std::to_string(n) +
+			" at the teardown: no call was in flight");
+	else
+		t_.note(std::to_string(n) + " calls in flight at the teardown");
+}
+
 // One completion seen by the process: the right value, or an -ENOMEM
 // the injector explains.
 void Teardown::verify(const Batch &b, size_t i, int res)
 {
 	const dynasync_call &c = b.calls[i];
 	const dynasync_call_out &o = b.outs[i];
-	t_.outcome(res, 0);
+	t_.completion(res, 0);	// injected: debugfs counts them all
 	IterModel m(b.specs[i]);
 	uint64_t want = 0;
 	int want_res = 0;
@@ -222,7 +245,9 @@ void Teardown::close_file(bool reap)
 	}
 	int r = submit_all(ring, fd, batch_);
 	t_.add_ops(batch_.calls.size());
+	long inflight = inflight_of(fd);
 	close(fd);
+	in_flight(inflight);
 	if (r < 0) {
 		t_.fail("io_uring submit: " + res_str(r));
 		io_uring_queue_exit(&ring);
@@ -230,6 +255,7 @@ void Teardown::close_file(bool reap)
 	}
 	if (!reap) {
 		io_uring_queue_exit(&ring);	// the ring too, calls still in flight
+		t_.add_outcome("unobserved", batch_.calls.size());
 		t_.note("closed the file and the ring with " + std::to_string(k_) +
 			" calls in flight");
 		return;
@@ -266,7 +292,8 @@ void Teardown::close_file(bool reap)
 			" calls in flight: each completed once");
 }
 
-int Teardown::child_submit(const Device *shared, io_uring &ring, std::string &error)
+int Teardown::child_submit(const Device *shared, io_uring &ring, long &inflight,
+			   std::string &error)
 {
 	const Device *dev = shared;
 	if (!dev) {
@@ -290,6 +317,7 @@ int Teardown::child_submit(const Device *shared, io_uring &ring, std::string &er
 		error = "io_uring submit: " + res_str(r);
 		return r;
 	}
+	inflight = inflight_of(dev->fd());
 	return static_cast<int>(k_);
 }
 
@@ -357,10 +385,12 @@ void Teardown::child(bool shared, bool kill_it)
 		close(pipefd[0]);
 		std::string error;
 		io_uring ring;
-		int n = child_submit(shared ? &*parent : nullptr, ring, error);
+		long report[2] = { 0, 0 };	// calls submitted (or -errno), in flight
+		int n = child_submit(shared ? &*parent : nullptr, ring, report[1], error);
+		report[0] = n;
 		if (n < 0)
 			std::fprintf(stderr, "teardown child: %s\n", error.c_str());
-		if (write(pipefd[1], &n, sizeof(n)) != sizeof(n))
+		if (write(pipefd[1], report, sizeof(report)) != sizeof(report))
 			_exit(3);
 		if (n > 0 && kill_it) {
 			// Killed while waiting in io_uring_enter for completions
@@ -373,10 +403,11 @@ void Teardown::child(bool shared, bool kill_it)
 		_exit(n < 0 ? 2 : 0);
 	}
 	close(pipefd[1]);
-	int n = -1;
-	if (read(pipefd[0], &n, sizeof(n)) != sizeof(n))
-		n = -1;
+	long report[2] = { -1, 0 };
+	if (read(pipefd[0], report, sizeof(report)) != sizeof(report))
+		report[0] = -1;
 	close(pipefd[0]);
+	const long n = report[0];
 	if (kill_it)
 		kill(pid, SIGKILL);
 	int status = 0;
@@ -386,6 +417,8 @@ void Teardown::child(bool shared, bool kill_it)
 		return;
 	}
 	t_.add_ops(static_cast<uint64_t>(n));
+	t_.add_outcome("unobserved", static_cast<uint64_t>(n));	// nobody reaps them
+	in_flight(report[1]);
 	const bool expected = kill_it ? WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL
 				      : WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (!expected)

@@ -62,6 +62,11 @@ bool write_policy(const dynasync_fault_policy &p, std::string &error)
 void Tally::outcome(int res, uint64_t injected)
 {
 	ops_++;
+	completion(res, injected);
+}
+
+void Tally::completion(int res, uint64_t injected)
+{
 	injected_ += injected;
 	outcomes_[res >= 0 ? "ok" : errno_name(-res)]++;
 }

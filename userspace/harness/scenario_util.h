@@ -23,8 +23,10 @@ namespace harness::scenario {
 // allocations and frames left after teardown. Any violation fails it.
 class Tally {
 public:
-	// One completed call: res (>= 0: ok) and its out.injected.
+	// One call made and completed: res (>= 0: ok) and its out.injected.
 	void outcome(int res, uint64_t injected);
+	// The completion of a call already counted with add_ops().
+	void completion(int res, uint64_t injected);
 	void add_ops(uint64_t n) { ops_ += n; }
 	void add_injected(uint64_t n) { injected_ += n; }
 	void add_outcome(const std::string &key, uint64_t n) { outcomes_[key] += n; }
