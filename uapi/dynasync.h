@@ -91,7 +91,11 @@ struct dynasync_rt_check {
  *
  * Errnos, one cause each:
  *   -ENOMEM     a frame, task or object allocation failed (or was injected:
- *               see Fault injection below)
+ *               see Fault injection below). The call had no effect: an
+ *               iterator did not advance, a widget kept its total, a
+ *               TRANSMIT that could not start left the widget in place, a
+ *               COMPONENTS kept no object. Exception: a SUM keeps the items
+ *               it consumed before the failing next() (as on -ETIMEDOUT)
  *   -E2BIG      the frame does not fit the object's inline slot / pool element
  *   -EBUSY      the object is in a call already (one call per object at a
  *               time: methods take the object exclusively), or DESTROY of an

@@ -107,8 +107,8 @@ bool parse_fault_spec(const std::string &spec, dynasync_fault_policy &out, std::
 			for (const std::string &n : split(val, '+')) {
 				uint32_t bit = key == "sites" ? parse_site(n) : parse_strategy(n);
 				if (!bit) {
-					error = "fault spec: unknown " + key.substr(0, key.size() - 1) +
-						" '" + n + "'";
+					error = std::string("fault spec: unknown ") +
+						(key == "sites" ? "site" : "strategy") + " '" + n + "'";
 					return false;
 				}
 				mask |= 1u << (key == "sites" ? bit - 1 : bit);

@@ -143,6 +143,11 @@ bool ErrnoPolicy::allocation_failure(int err)
 	return err == ENOMEM || err == E2BIG || err == ENOSPC;
 }
 
+bool ErrnoPolicy::enomem_explained(const dynasync_call_out &out)
+{
+	return out.injected || out.alloc_failed;
+}
+
 void Verdict::mismatch(const char *what, uint64_t want, uint64_t got)
 {
 	if (want == got)
@@ -192,10 +197,16 @@ Verdict complete_error(const dynasync_call &call, int res,
 	v.mismatch("out.flags of a failed call", 0, out.flags);
 	v.mismatch("out.handle of a failed call", 0, out.handle);
 	v.mismatch("out.reserved", 0, out.reserved);
+	if (v.err == ENOMEM && !ErrnoPolicy::enomem_explained(out)) {
+		v.unexplained = true;
+		v.fail("-ENOMEM unexplained: out.injected 0, out.alloc_failed 0");
+	}
 	if (!policy.allowed(v.err)) {
 		v.fail("unexpected -" + errno_name(v.err));
 		return v;
 	}
+	if (!v.ok)
+		return v;
 	// Accepted. With an allocation failure nothing ran, so the model stays
 	// as it was, except for SUM: an item fetched before the failing one
 	// was consumed, and how many is not reported. A NEXT cut short by its
@@ -215,6 +226,10 @@ Verdict complete_error(const dynasync_call &call, int res,
 Verdict ObjectModel::complete(const dynasync_call &call, int res,
 			      const dynasync_call_out &out, const ErrnoPolicy &policy)
 {
+	// The call's bookkeeping may fail before the handle is looked up:
+	// nothing ran, the handle stays gone and must still say -ENOENT.
+	if (consumed && res == -ENOMEM)
+		return complete_error(call, res, out, policy);
 	if (consumed) {
 		Verdict v;
 		// Exactly one -ENOENT is how a consumed handle must answer.

@@ -67,6 +67,9 @@ public:
 	// The module promises no partial side effect for these: the call
 	// could not place its frame, task or object, so nothing ran.
 	static bool allocation_failure(int err);
+	// A -ENOMEM must name its cause: an allocation of the call failed by
+	// injection or for real (the call output counts both).
+	static bool enomem_explained(const dynasync_call_out &out);
 
 private:
 	std::vector<int> allowed_;
@@ -90,6 +93,7 @@ struct Verdict {
 	uint32_t new_handle = 0;	// kComponents
 	uint64_t component_count = 0;	// kComponents: its items 0 .. count-1
 	uint64_t delivered = 0;		// kConsumed: the total sent to the sink
+	bool unexplained = false;	// -ENOMEM with no allocation failure counted
 
 	void mismatch(const char *what, uint64_t want, uint64_t got);
 	void fail(const std::string &reason);

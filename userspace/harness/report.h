@@ -20,6 +20,53 @@ struct Check {
 	std::string detail;
 };
 
+// --fault: the policy, what the module counted, and what the calls said.
+struct FaultReport {
+	bool enabled = false;
+	std::string policy;		// describe_fault_policy()
+	bool window = false;
+	uint64_t window_start = 0;
+	uint64_t window_end = UINT64_MAX;	// UINT64_MAX: to the end
+	// FAULT_GET just before the disarm: the policy's own state (candidates,
+	// injections since arming, times/space left).
+	bool state_read = false;
+	dynasync_fault_state at_disarm{};
+	// FAULT_GET after the drain: the file's per-site counters since the
+	// policy was armed (RESET_COUNTERS), CREATEs included.
+	bool counters_read = false;
+	dynasync_fault_state final_state{};
+
+	// Summed over the calls' outputs.
+	uint64_t out_injected = 0;
+	uint64_t out_alloc_failed = 0;
+	uint64_t calls_injected = 0;	// calls with out.injected > 0
+	// Calls that succeeded although an allocation of theirs was failed
+	// (a RESERVE pool absorbed it), per strategy ([0]: all).
+	uint64_t absorbed[DYNASYNC_STRATEGY_MAX + 1] = {};
+	uint64_t enomem_explained = 0;	// calls: out.injected + alloc_failed > 0
+	uint64_t enomem_unexplained = 0;
+	uint64_t create_enomem_explained = 0;	// FAULT_GET totals grew across it
+	uint64_t create_enomem_unexplained = 0;
+
+	// --fault-window: the disarm and what came after.
+	bool disarmed_in_run = false;
+	bool recovered = false;
+	uint64_t disarmed_at = 0;
+	uint64_t inflight_at_disarm = 0;
+	uint64_t completions_to_recover = 0;
+	uint64_t calls_between = 0;
+	uint64_t failed_between = 0;
+	uint64_t calls_after_recovery = 0;
+	uint64_t failed_after_recovery = 0;
+	uint64_t creates_after_recovery = 0;
+	uint64_t create_failures_after_recovery = 0;
+
+	// Sums over the sites of the final counters.
+	uint64_t injected_total() const;
+	uint64_t attempted_total() const;
+	uint64_t failed_total() const;
+};
+
 struct RunReport {
 	// What was asked for.
 	std::string path;
@@ -70,6 +117,8 @@ struct RunReport {
 	dynasync_stats stats_before{};
 	dynasync_stats stats_after{};
 
+	FaultReport fault;
+
 	std::vector<Check> checks;
 	std::vector<std::string> failures;	// the first few, in detail
 	uint64_t failure_count = 0;
@@ -79,5 +128,12 @@ struct RunReport {
 
 void print_summary(const RunReport &r, FILE *out);
 void print_json(const RunReport &r, FILE *out);
+
+// What the module still holds after teardown: objects, live allocations
+// (every site) and live frames (every strategy), from STATS.
+uint64_t leaked(const dynasync_stats &after);
+// The one line --verdict NAME prints last (no newline):
+//   NAME: PASS ops=N injected=N ok=N ENOMEM=N [EXXX=N ...] lost=N duplicated=N leaked=N
+std::string verdict_line(const RunReport &r, const std::string &name);
 
 } // namespace harness

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "fault_spec.h"
 #include "names.h"
 
 namespace harness {
@@ -25,6 +26,18 @@ const char kRunUsage[] =
 	"                         allocation failures and a timed-out NEXT leave the model as it\n"
 	"                         was; after any other accepted errno the object is replaced\n"
 	"  --require-errno LIST   as --allow-errno, and fail unless each occurred at least once\n"
+	"  --fault SPEC           arm this file's fault-injection policy once the objects exist,\n"
+	"                         e.g. probability=10,seed=1 or nth=3,sites=frame+task or\n"
+	"                         mode=rate,probability=100,interval=5,times=20,strategies=reserve\n"
+	"                         (fields of struct dynasync_fault_policy; lists use '+'). -ENOMEM is\n"
+	"                         then accepted, but each must be explained: a call's out.injected +\n"
+	"                         out.alloc_failed > 0, a CREATE's by the file's FAULT_GET counters.\n"
+	"                         Disarmed after the drain; the report shows per-site counters\n"
+	"  --fault-window A:B     with --fault: armed from call index A until B (0-based; 'A:' = to\n"
+	"                         the end); after B every call and CREATE must succeed once the calls\n"
+	"                         submitted before B completed (recovery)\n"
+	"  --verdict NAME         finish with one line 'NAME: PASS|FAIL ops=N injected=N ok=N\n"
+	"                         ENOMEM=N [EXXX=N...] lost=N duplicated=N leaked=N' (exit 0 iff PASS)\n"
 	"  --no-progress          no progress line on stderr\n";
 
 namespace {
@@ -79,8 +92,25 @@ bool parse_errno_list(const std::string &opt, const char *val, std::vector<int> 
 	return true;
 }
 
+// "A:B" or "A:" (to the end): the fault window's call indexes.
+bool parse_window(const char *val, uint64_t &start, uint64_t &end)
+{
+	const char *colon = val ? std::strchr(val, ':') : nullptr;
+	if (!colon)
+		return false;
+	std::string a(val, colon), b(colon + 1);
+	if (!parse_u64(a.c_str(), start))
+		return false;
+	if (b.empty()) {
+		end = UINT64_MAX;
+		return true;
+	}
+	return parse_u64(b.c_str(), end) && end > start && end != UINT64_MAX;
+}
+
 bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &error)
 {
+	bool window = false;
 	for (int i = 0; i < argc; i++) {
 		std::string a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -157,6 +187,30 @@ bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &erro
 					opt.required.push_back(e);
 			}
 			i++;
+		} else if (a == "--fault") {
+			if (!val) {
+				error = "--fault needs a policy, e.g. probability=10,seed=1";
+				return false;
+			}
+			if (!parse_fault_spec(val, opt.fault.policy, error))
+				return false;
+			opt.fault.enabled = true;
+			i++;
+		} else if (a == "--fault-window") {
+			if (!parse_window(val, opt.fault.window_start, opt.fault.window_end)) {
+				error = "--fault-window needs A:B with A < B, or A: (call indexes)" +
+					(val ? std::string(", not '") + val + "'" : std::string());
+				return false;
+			}
+			window = true;
+			i++;
+		} else if (a == "--verdict") {
+			if (!val || !*val || std::strpbrk(val, " \t\n")) {
+				error = "--verdict needs a name (one word)";
+				return false;
+			}
+			opt.verdict = val;
+			i++;
 		} else if (a == "--no-progress") {
 			opt.progress = false;
 		} else {
@@ -164,6 +218,11 @@ bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &erro
 			return false;
 		}
 	}
+	if (window && !opt.fault.enabled) {
+		error = "--fault-window needs --fault";
+		return false;
+	}
+	opt.fault.window = window;
 	return true;
 }
 
@@ -181,6 +240,9 @@ int cmd_run(const Device &dev, const RunOptions &opt, bool json)
 	} else {
 		print_summary(r, stdout);
 	}
+	if (!opt.verdict.empty())
+		std::printf("%s\n", verdict_line(r, opt.verdict).c_str());
+	std::fflush(stdout);
 	return r.passed() ? 0 : 1;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "fault_spec.h"
 #include "workload_impl.h"
 
 namespace harness {
@@ -42,6 +43,13 @@ bool Workload::setup()
 	r_.ticker_period_ns = opt_.ticker_period_ns;
 	r_.allowed_errnos = opt_.policy.list();
 	r_.ops = opt_.ops;
+	r_.fault.enabled = opt_.fault.enabled;
+	if (opt_.fault.enabled) {
+		r_.fault.policy = describe_fault_policy(opt_.fault.policy);
+		r_.fault.window = opt_.fault.window;
+		r_.fault.window_start = opt_.fault.window_start;
+		r_.fault.window_end = opt_.fault.window_end;
+	}
 
 	if (opt_.uring) {
 		if (opt_.depth < 1 || opt_.depth > kMaxDepth || opt_.batch < 1) {
@@ -103,6 +111,13 @@ bool Workload::setup()
 		}
 		slot_size_[t] = static_cast<uint32_t>(l.slot_size);
 	}
+	check_storage_fits();
+	if (opt_.fault.enabled && opt_.fault.window_start >= opt_.ops) {
+		check("options", false, "--fault-window starts at call " +
+						std::to_string(opt_.fault.window_start) +
+						", after the last of --ops " + std::to_string(opt_.ops));
+		return false;
+	}
 
 	if (int r = dev_.stats(r_.stats_before); r < 0) {
 		check("STATS", false, "STATS before the run: " + describe_res(r));
@@ -138,9 +153,13 @@ RunReport Workload::run()
 	bool ok = setup();
 	r_.setup_s = now_s() - t0;
 	if (!ok) {
-		// Whatever was created goes away with the file; say why we stop.
+		// Say why we stop, and leave nothing behind: what STATS then
+		// still counts is a leak.
 		if (r_.checks.empty() || r_.checks.back().ok)
 			check("setup", false, r_.failures.empty() ? "failed" : r_.failures.back());
+		for (Object &o : objects_)
+			destroy(o, false);
+		dev_.stats(r_.stats_after);
 		return r_;
 	}
 	double start = now_s();
@@ -163,6 +182,7 @@ RunReport Workload::run()
 	if (inflight_samples_)
 		r_.mean_inflight = static_cast<double>(inflight_sum_) / inflight_samples_;
 	progress_.finish();
+	fault_finish();
 	final_checks();
 	return r_;
 }
@@ -175,6 +195,9 @@ RunReport run_workload(const Device &dev, const RunOptions &opt)
 	if (o.strategies.empty())
 		for (uint32_t s = 1; s <= DYNASYNC_STRATEGY_MAX; s++)
 			o.strategies.push_back(s);
+	// A --fault run accepts -ENOMEM (each must be explained).
+	if (o.fault.enabled)
+		o.policy.allow(ENOMEM);
 	workload_detail::Workload w(dev, o);
 	return w.run();
 }

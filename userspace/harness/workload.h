@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "device.h"
@@ -15,6 +16,17 @@
 #include "report.h"
 
 namespace harness {
+
+// --fault and --fault-window: the file's fault-injection policy, armed
+// from call index window_start until window_end (exclusive; UINT64_MAX:
+// until the drain). Calls and CREATEs made meanwhile are subject to it.
+struct FaultOptions {
+	bool enabled = false;
+	dynasync_fault_policy policy{};
+	bool window = false;		// --fault-window given
+	uint64_t window_start = 0;
+	uint64_t window_end = UINT64_MAX;
+};
 
 struct RunOptions {
 	uint64_t ops = 100000;		// calls to complete
@@ -27,8 +39,10 @@ struct RunOptions {
 	uint64_t ticker_period_ns = 20000;
 	ErrnoPolicy policy;		// errnos accepted as outcomes
 	std::vector<int> required;	// ... that must occur (a scenario's point)
+	FaultOptions fault;		// accepts -ENOMEM, if every one is explained
 	bool progress = true;
 	unsigned max_failures_shown = 10;
+	std::string verdict;		// --verdict NAME: one final summary line
 };
 
 // Runs the workload. Setup problems (the ring, object limits) are failed

@@ -110,7 +110,9 @@ void Workload::submit_round()
 		replace(idx);
 
 	for (;;) {
-		uint64_t left = r_.ops - r_.submitted;
+		fault_boundary();
+		// A submission never straddles the fault window's edges.
+		uint64_t left = std::min(r_.ops - r_.submitted, window_.room(r_.submitted));
 		unsigned free = r_.depth - inflight_;
 		unsigned want = static_cast<unsigned>(std::min<uint64_t>(r_.batch, left));
 		if (stop_ || !want || free < want)
@@ -197,6 +199,7 @@ void Workload::complete(const Completion &c)
 	inflight_--;
 
 	Verdict v = o.model.complete(f.call, c.res, f.out, opt_.policy);
+	fault_count(f, o, c.res, v);
 	r_.outcomes[v.err]++;
 	if (v.err)
 		r_.calls[o.strategy][0]++;

@@ -15,6 +15,7 @@
 #include "names.h"
 #include "progress.h"
 #include "workload.h"
+#include "workload_fault.h"
 
 namespace harness::workload_detail {
 
@@ -32,8 +33,10 @@ constexpr uint64_t kEndless = uint64_t{1} << 40;
 constexpr uint64_t kMaxStart = uint64_t{1} << 48;
 
 // Storage parameters: a 4 KiB task stack holds an adaptor's nested frames
-// and SUM's; a reserve of 4 frames is enough for one call at a time per
-// object. The GFP class is KERNEL (0) everywhere: no injected failures.
+// and SUM's (setup checks it against LAYOUT); a reserve of 4 frames is
+// enough for one call at a time per object (bookkeeping, SUM's frame and
+// NEXT's). The GFP class is KERNEL (0) everywhere: failures come only from
+// the fault injector (or real memory pressure).
 constexpr uint32_t kTaskStackSize = 4096;
 constexpr uint32_t kReserveFrames = 4;
 
@@ -75,7 +78,9 @@ inline std::string describe_res(int res)
 class Workload {
 public:
 	Workload(const Device &dev, const RunOptions &opt)
-		: dev_(dev), opt_(opt), rng_(opt.seed), progress_(opt.progress)
+		: dev_(dev), opt_(opt), rng_(opt.seed), progress_(opt.progress),
+		  window_(opt.fault.enabled ? opt.fault.window_start : UINT64_MAX,
+			  opt.fault.enabled ? opt.fault.window_end : UINT64_MAX)
 	{
 	}
 
@@ -95,6 +100,15 @@ private:
 	void remove(size_t idx);
 	size_t new_entry();
 	void check_inner_handle_released();
+	void check_storage_fits();
+	int create_one(dynasync_create &c, const std::string &what);
+
+	// Fault injection (workload_inject.cpp).
+	void fault_boundary();
+	void fault_disarm();
+	void fault_finish();
+	bool fault_totals(uint64_t &sum);
+	void fault_count(const Inflight &f, const Object &o, int res, const Verdict &v);
 
 	// The call loop.
 	void submit_round();
@@ -140,6 +154,9 @@ private:
 
 	uint64_t slot_size_[DYNASYNC_TRAIT_WIDGET + 1] = {};	// LAYOUT's, per trait
 	long max_call_ms_ = 10000;
+	FaultWindow window_;
+	bool armed_ = false;	// the file's policy is armed now
+	bool fault_get_failed_ = false;	// reported once
 	bool stop_ = false;	// a fatal problem: submit no more
 	bool stalled_ = false;	// calls never completed: cannot tear down
 };

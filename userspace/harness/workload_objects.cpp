@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 // Objects of the workload: what to create for each kind, CREATE of an
 // adaptor tree, replacement and DESTROY.
+#include <algorithm>
 #include <cerrno>
+#include <map>
 
 #include "workload_impl.h"
+#include "workload_storage.h"
 
 namespace harness::workload_detail {
 
@@ -78,11 +81,20 @@ Spec Workload::make_spec(uint32_t kind)
 int Workload::create_tree(const Spec &spec, uint32_t strategy, uint32_t &handle)
 {
 	dynasync_create c{};
+	std::string what = std::string("CREATE ") + impl_name(spec.impl) + "/" +
+			   strategy_name(strategy);
+	// A failed CREATE moved nothing: its inner handles are still ours,
+	// and DESTROY of each must succeed (no side effect of the failure).
+	auto undo = [&](size_t n) {
+		for (size_t j = 0; j < n; j++)
+			if (int d = dev_.destroy(c.inner[j]); d < 0)
+				failure("DESTROY of inner handle " + std::to_string(c.inner[j]) +
+					" after " + what + " failed: " + describe_res(d));
+	};
 	for (size_t i = 0; i < spec.inner.size(); i++) {
 		int r = create_tree(spec.inner[i], strategy, c.inner[i]);
 		if (r < 0) {
-			for (size_t j = 0; j < i; j++)
-				dev_.destroy(c.inner[j]);
+			undo(i);
 			return r;
 		}
 	}
@@ -91,16 +103,12 @@ int Workload::create_tree(const Spec &spec, uint32_t strategy, uint32_t &handle)
 	c.param[0] = spec.param[0];
 	c.param[1] = spec.param[1];
 	c.storage = storage_for(strategy);
-	int r = dev_.create(c);
+	int r = create_one(c, what);
 	if (r < 0) {
-		// The handles were not moved: they are still ours.
-		for (size_t i = 0; i < spec.inner.size(); i++)
-			dev_.destroy(c.inner[i]);
+		undo(spec.inner.size());
 		return r;
 	}
 	handle = c.handle;
-	std::string what = std::string("CREATE ") + impl_name(spec.impl) + "/" +
-			   strategy_name(strategy);
 	if (!handle || handle > 0x7fffffffu)
 		failure(what + ": handle " + std::to_string(handle) + " outside 1..2^31-1");
 	if (!handles_seen_.insert(handle).second)
@@ -200,6 +208,76 @@ void Workload::remove(size_t idx)
 	free_entries_.push_back(idx);
 }
 
+// -E2BIG and -ENOSPC are never expected in this workload, because its
+// storage is made to fit: INLINE and MAYBE_BOXED slots and RESERVE pool
+// elements are the trait's largest frame (slot_size 0), and the task
+// stack holds the deepest call. Checked here against LAYOUT, so an
+// -E2BIG/-ENOSPC later is a violation (unless --allow-errno names it).
+void Workload::check_storage_fits()
+{
+	std::map<std::pair<uint32_t, uint32_t>, uint64_t> sizes;
+	std::string error;
+	FrameSize frame = [&](uint32_t impl, uint32_t method) -> uint64_t {
+		auto key = std::make_pair(impl, method);
+		if (auto it = sizes.find(key); it != sizes.end())
+			return it->second;
+		dynasync_layout l{};
+		l.trait = impl_trait(impl);
+		l.impl = impl;
+		l.method = method;
+		int r = dev_.layout(l);
+		if (r < 0 && error.empty())
+			error = std::string("LAYOUT ") + impl_name(impl) + "/" + method_name(method) +
+				": " + describe_res(r);
+		return sizes[key] = r < 0 ? 0 : l.frame_size;
+	};
+	auto leaf = [](uint32_t impl) {
+		Spec s;
+		s.impl = impl;
+		return s;
+	};
+	// The shapes make_spec() builds (parameters do not change frame sizes).
+	std::vector<Spec> shapes;
+	for (uint32_t kind : kKinds) {
+		Spec s = leaf(kind);
+		if (kind == DYNASYNC_IMPL_MAP)
+			s.inner = { leaf(DYNASYNC_IMPL_COUNTER) };
+		else if (kind == DYNASYNC_IMPL_TAKE)
+			s.inner = { leaf(DYNASYNC_IMPL_TICKER) };
+		else if (kind == DYNASYNC_IMPL_CHAIN)
+			s.inner = { leaf(DYNASYNC_IMPL_COUNTER), leaf(DYNASYNC_IMPL_COUNTER) };
+		shapes.push_back(s);
+	}
+	uint64_t deepest = 0, largest[DYNASYNC_TRAIT_WIDGET + 1] = {};
+	std::string deepest_what;
+	for (const Spec &s : shapes) {
+		uint32_t t = s.trait();
+		for (uint32_t m = 1; m <= DYNASYNC_METHOD_MAX; m++) {
+			if (!method_of_trait(m, t))
+				continue;
+			uint64_t need = task_stack_need(s, m, frame);
+			if (need > deepest) {
+				deepest = need;
+				deepest_what = std::string(impl_name(s.impl)) + " " + method_name(m);
+			}
+			largest[t] = std::max(largest[t], largest_frame(s, m, frame));
+		}
+	}
+	if (!error.empty()) {
+		check("storage fits every frame (LAYOUT)", false, error);
+		return;
+	}
+	bool fits = deepest <= kTaskStackSize;
+	std::string detail = "deepest task stack " + std::to_string(deepest) + " of " +
+			     std::to_string(kTaskStackSize) + " bytes (" + deepest_what + ")";
+	for (uint32_t t : { DYNASYNC_TRAIT_ITERATOR, DYNASYNC_TRAIT_WIDGET }) {
+		fits = fits && largest[t] <= slot_size_[t];
+		detail += std::string(", ") + trait_name(t) + " largest frame " +
+			  std::to_string(largest[t]) + " <= slot " + std::to_string(slot_size_[t]);
+	}
+	check("storage fits every frame (LAYOUT): no -E2BIG/-ENOSPC expected", fits, detail);
+}
+
 // Adaptors take their inner handles at CREATE: a call on one must find
 // nothing, and so must DESTROY.
 void Workload::check_inner_handle_released()
@@ -207,8 +285,10 @@ void Workload::check_inner_handle_released()
 	if (!released_inner_)
 		return;
 	dynasync_call c{};
+	dynasync_call_out out{};
 	c.handle = released_inner_;
 	c.method = DYNASYNC_METHOD_NEXT;
+	c.out_ptr = reinterpret_cast<uintptr_t>(&out);
 	calls_issued_++;
 	int call_r = dev_.call(c);
 	int destroy_r = dev_.destroy(released_inner_);

@@ -66,6 +66,8 @@ struct Outcome {
 	uint64_t value = 0;
 	unsigned int flags = 0;
 	ds_object *new_obj = nullptr;
+	unsigned int injected = 0;	// failures the platform injected for the call
+	unsigned int alloc_failed = 0;
 };
 
 // What the glue does for one call: borrow, start, wait (driving the fake
@@ -83,6 +85,7 @@ Outcome call(ds_object *o, unsigned int method, uint64_t a0 = 0, uint64_t a1 = 0
 	ds_object_get(o);
 	ds_call *c = ds_call_alloc(o, method);
 	if (!c) {
+		ds_object_op_counts(o, &out.injected, &out.alloc_failed);
 		ds_object_unborrow(o);
 		ds_object_put(o);
 		out.res = -ENOMEM;
@@ -120,6 +123,8 @@ Outcome call(ds_object *o, unsigned int method, uint64_t a0 = 0, uint64_t a1 = 0
 	out.value = c->value;
 	out.flags = c->out_flags;
 	out.new_obj = c->new_obj;
+	out.injected = c->injected;
+	out.alloc_failed = c->alloc_failed;
 	ds_call_free(c);
 	return out;
 }
@@ -336,6 +341,8 @@ TEST_P(EveryStrategy, EveryAllocationFailureIsAnErrnoWithNoSideEffects)
 		Outcome o = call(m, DS_METHOD_NEXT);
 		const bool injected = host::injected_failures() > 0;
 		host::fail_nth(0);
+		// The failure is charged to the call, wherever in its tree it was.
+		EXPECT_EQ(injected ? 1u : 0u, o.injected) << "n=" << n;
 		if (injected && s == DS_STRATEGY_RESERVE) {
 			points++;
 			// The pool's reserve absorbs a failed fresh allocation.

@@ -81,6 +81,15 @@ dynasync_call_out out(uint64_t value, uint32_t flags = 0, uint32_t handle = 0)
 	return o;
 }
 
+// What a call that failed an allocation writes: only the failure counts.
+dynasync_call_out failed_out(uint16_t injected, uint16_t alloc_failed = 0)
+{
+	dynasync_call_out o{};
+	o.injected = injected;
+	o.alloc_failed = alloc_failed;
+	return o;
+}
+
 TEST(HarnessModel, CounterYieldsStartToEndAndStaysEnded)
 {
 	IterModel m(counter(10, 3));
@@ -220,17 +229,115 @@ TEST(HarnessModel, ErrnosFailUnlessAllowed)
 
 	ErrnoPolicy enomem;
 	enomem.allow(ENOMEM);
-	v = m.complete(call(DYNASYNC_METHOD_NEXT), -ENOMEM, out(0), enomem);
+	v = m.complete(call(DYNASYNC_METHOD_NEXT), -ENOMEM, failed_out(1), enomem);
 	EXPECT_TRUE(v.ok) << v.why;
 	EXPECT_EQ(Effect::kNone, v.effect);
+	EXPECT_FALSE(v.unexplained);
 	// Nothing ran: the next item is still the first.
 	EXPECT_TRUE(m.complete(call(DYNASYNC_METHOD_NEXT), 1, out(3), enomem).ok);
 	// SUM may have consumed items before the failing one.
-	v = m.complete(call(DYNASYNC_METHOD_SUM, 4), -ENOMEM, out(0), enomem);
+	v = m.complete(call(DYNASYNC_METHOD_SUM, 4), -ENOMEM, failed_out(2), enomem);
 	EXPECT_TRUE(v.ok) << v.why;
 	EXPECT_EQ(Effect::kRetire, v.effect);
 	// A failed call writes no result.
-	EXPECT_FALSE(m.complete(call(DYNASYNC_METHOD_NEXT), -ENOMEM, out(4), enomem).ok);
+	dynasync_call_out o = failed_out(1);
+	o.value = 4;
+	EXPECT_FALSE(m.complete(call(DYNASYNC_METHOD_NEXT), -ENOMEM, o, enomem).ok);
+}
+
+TEST(HarnessModel, EnomemMustBeExplainedByTheCallOutput)
+{
+	ErrnoPolicy enomem;
+	enomem.allow(ENOMEM);
+	ObjectModel m = ObjectModel::from_spec(counter(3, 10));
+	// No allocation of the call failed: the -ENOMEM has no cause.
+	Verdict v = m.complete(call(DYNASYNC_METHOD_NEXT), -ENOMEM, out(0), enomem);
+	EXPECT_FALSE(v.ok);
+	EXPECT_TRUE(v.unexplained);
+	EXPECT_EQ(ENOMEM, v.err);
+	EXPECT_NE(std::string::npos, v.why.find("-ENOMEM unexplained")) << v.why;
+	// A real failure explains it as well as an injected one.
+	v = m.complete(call(DYNASYNC_METHOD_NEXT), -ENOMEM, failed_out(0, 1), enomem);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_FALSE(v.unexplained);
+	// Not accepted: unexpected, and unexplained when it is.
+	ErrnoPolicy none;
+	v = m.complete(call(DYNASYNC_METHOD_NEXT), -ENOMEM, out(0), none);
+	EXPECT_FALSE(v.ok);
+	EXPECT_TRUE(v.unexplained);
+	EXPECT_NE(std::string::npos, v.why.find("unexpected -ENOMEM")) << v.why;
+	// Other errnos do not need the counts.
+	ErrnoPolicy busy;
+	busy.allow(EBUSY);
+	v = m.complete(call(DYNASYNC_METHOD_NEXT), -EBUSY, out(0), busy);
+	EXPECT_FALSE(v.unexplained);
+	EXPECT_TRUE(ErrnoPolicy::enomem_explained(failed_out(65535, 0)));
+	EXPECT_FALSE(ErrnoPolicy::enomem_explained(out(0)));
+}
+
+TEST(HarnessModel, AbsorbedInjectionsStillReturnExactlyTheModelsValue)
+{
+	ErrnoPolicy enomem;
+	enomem.allow(ENOMEM);
+	ObjectModel m = ObjectModel::from_spec(counter(3, 10));
+	// A RESERVE pool absorbed two injected refills: the call succeeded.
+	dynasync_call_out o = out(3);
+	o.injected = 2;
+	Verdict v = m.complete(call(DYNASYNC_METHOD_NEXT), 1, o, enomem);
+	EXPECT_TRUE(v.ok) << v.why;
+	o = out(99);
+	o.injected = 1;
+	v = m.complete(call(DYNASYNC_METHOD_NEXT), 1, o, enomem);
+	EXPECT_FALSE(v.ok);
+	EXPECT_NE(std::string::npos, v.why.find("out.value: expected 4, got 99")) << v.why;
+	o = out(4 + 5 + 6);
+	o.injected = 3;
+	o.alloc_failed = 1;
+	EXPECT_TRUE(m.complete(call(DYNASYNC_METHOD_SUM, 3), 0, o, enomem).ok);
+	// out.reserved is still written as zero.
+	o = out(7);
+	o.reserved = 1;
+	EXPECT_FALSE(m.complete(call(DYNASYNC_METHOD_NEXT), 1, o, enomem).ok);
+}
+
+TEST(HarnessModel, FailedAllocationsLeaveWidgetsAsTheyWere)
+{
+	ErrnoPolicy enomem;
+	enomem.allow(ENOMEM);
+	Spec gadget;
+	gadget.impl = DYNASYNC_IMPL_GADGET;
+	gadget.param[0] = 10;
+	ObjectModel m = ObjectModel::from_spec(gadget);
+	Verdict v = m.complete(call(DYNASYNC_METHOD_AUGMENT, DYNASYNC_COMPONENT_BOLT, 5), -ENOMEM,
+			       failed_out(1), enomem);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_EQ(Effect::kNone, v.effect);
+	EXPECT_TRUE(m.complete(call(DYNASYNC_METHOD_AUGMENT, DYNASYNC_COMPONENT_BOLT, 5), 0,
+			       out(15), enomem).ok);
+	// COMPONENTS that failed made no object and counted nothing.
+	v = m.complete(call(DYNASYNC_METHOD_COMPONENTS), -ENOMEM, failed_out(1), enomem);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_EQ(Effect::kNone, v.effect);
+	EXPECT_EQ(0u, v.new_handle);
+	// TRANSMIT that could not start left the widget: it is not consumed.
+	v = m.complete(call(DYNASYNC_METHOD_TRANSMIT), -ENOMEM, failed_out(0, 1), enomem);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_EQ(Effect::kNone, v.effect);
+	EXPECT_FALSE(m.consumed);
+	v = m.complete(call(DYNASYNC_METHOD_COMPONENTS), 7, out(0, 0, 7), enomem);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_EQ(1u, v.component_count);
+	v = m.complete(call(DYNASYNC_METHOD_TRANSMIT), 0, out(15), enomem);
+	EXPECT_EQ(Effect::kConsumed, v.effect);
+	// A consumed handle may fail its bookkeeping first: still consumed.
+	v = m.complete(call(DYNASYNC_METHOD_AUGMENT, 1, 1), -ENOMEM, failed_out(1), enomem);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_EQ(Effect::kNone, v.effect);
+	EXPECT_TRUE(m.consumed);
+	EXPECT_FALSE(m.complete(call(DYNASYNC_METHOD_AUGMENT, 1, 1), -ENOMEM, out(0), enomem).ok);
+	v = m.complete(call(DYNASYNC_METHOD_AUGMENT, 1, 1), -ENOENT, out(0), enomem);
+	EXPECT_TRUE(v.ok) << v.why;
+	EXPECT_EQ(Effect::kGone, v.effect);
 }
 
 TEST(HarnessModel, TimedOutNextDoesNotAdvanceOtherCallsRetire)
