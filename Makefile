@@ -75,10 +75,12 @@ RT_SRCS := $(filter-out kmod/rt/cxxabi.cpp,$(wildcard kmod/rt/*.cpp kmod/ops/*.c
 HOST_SRCS := $(wildcard userspace/host/*.cpp)
 TEST_SRCS := $(wildcard userspace/tests/*.cpp)
 # The harness's model is plain logic: its unit test runs with these.
-TEST_SRCS += userspace/harness/model.cpp userspace/harness/names.cpp
-# ... and so are the fault spec, the fault window, storage fit and reports.
-TEST_SRCS += userspace/harness/fault_spec.cpp userspace/harness/workload_fault.cpp \
-	userspace/harness/workload_storage.cpp userspace/harness/report.cpp userspace/harness/json.cpp
+TEST_SRCS += userspace/harness/model.cpp userspace/harness/names.cpp \
+	userspace/harness/fault_spec.cpp \
+	$(filter-out %/sweep_cmd.cpp,$(wildcard userspace/harness/sweep_*.cpp))
+# ... and so are the fault window, storage fit and reports.
+TEST_SRCS += userspace/harness/workload_fault.cpp userspace/harness/workload_storage.cpp \
+	userspace/harness/report.cpp userspace/harness/json.cpp
 # Same warning policy as the kernel build of these sources.
 HOST_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Ikmod -I. -Iuserspace/host

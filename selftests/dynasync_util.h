@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -752,6 +753,208 @@ static inline int ds_param_set(const char *name, long val)
 
 	snprintf(buf, sizeof(buf), "%ld\n", val);
 	return ds_param_write(name, buf);
+}
+
+/* ---- fault injection ------------------------------------------------ */
+
+#define DS_FAULT_DBG_DIR	"/sys/kernel/debug/dynasync/fault/"
+
+static inline int ds_fault_set(int fd, const struct dynasync_fault_policy *p)
+{
+	return ds_ioctl(fd, DYNASYNC_IOC_FAULT_SET, (void *)p);
+}
+
+/* FAULT_GET into a poisoned @s: fields it does not write show up. */
+static inline int ds_fault_get(int fd, struct dynasync_fault_state *s)
+{
+	memset(s, DS_POISON, sizeof(*s));
+	return ds_ioctl(fd, DYNASYNC_IOC_FAULT_GET, s);
+}
+
+/* Disarms the file's policy, zeroing its counters when @reset. */
+static inline int ds_fault_off(int fd, bool reset)
+{
+	struct dynasync_fault_policy p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = reset ? DYNASYNC_FAULT_F_RESET_COUNTERS : 0;
+	return ds_fault_set(fd, &p);
+}
+
+static inline __u64 ds_sum_sites(const __u64 *v)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < DYNASYNC_SITES; i++)
+		sum += v[i];
+	return sum;
+}
+
+/* The whole text of @path, NUL-terminated: its length, or -errno. */
+static inline int ds_read_text(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (!n)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = 0;
+	return (int)got;
+}
+
+/* Writes @val to @path in one write(); 0 or -errno. */
+static inline int ds_write_text(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(val))
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+static inline bool ds_dbg_present(void)
+{
+	return access(DS_FAULT_DBG_DIR "mode", F_OK) == 0;
+}
+
+/* Writes @val to the global policy's file @name; 0 or -errno. */
+static inline int ds_dbg_write(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), DS_FAULT_DBG_DIR "%s", name);
+	return ds_write_text(path, val);
+}
+
+static inline int ds_dbg_set(const char *name, long long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld\n", val);
+	return ds_dbg_write(name, buf);
+}
+
+/* Parses decimal, 0x hex or a negative decimal; 0 or -EPROTO. */
+static inline int ds_parse_num(const char *s, long long *v)
+{
+	char *end;
+
+	errno = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '-')
+		*v = strtoll(s, &end, 0);
+	else
+		*v = (long long)strtoull(s, &end, 0);
+	if (errno || end == s || (*end && *end != '\n'))
+		return -EPROTO;
+	return 0;
+}
+
+/* The value a global policy field reads as; 0 or -errno. */
+static inline int ds_dbg_get(const char *name, long long *v)
+{
+	char path[128], buf[64];
+	int ret;
+
+	snprintf(path, sizeof(path), DS_FAULT_DBG_DIR "%s", name);
+	ret = ds_read_text(path, buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	return ds_parse_num(buf, v);
+}
+
+/* The "@key N" line of the global "state" file; 0 or -errno. */
+static inline int ds_dbg_state(const char *key, long long *v)
+{
+	char buf[512], *line, *save = NULL;
+	size_t klen = strlen(key);
+	int ret;
+
+	ret = ds_read_text(DS_FAULT_DBG_DIR "state", buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			return ds_parse_num(line + klen + 1, v);
+	}
+	return -ENOENT;
+}
+
+/* A site as "counters" names it: its number or its name; -1 if neither. */
+static inline int ds_site_index(const char *tok)
+{
+	static const char *const names[] = {
+		"frame", "task", "object", "args", "reserve", "misc",
+	};
+	long long v;
+	size_t i;
+
+	if (!ds_parse_num(tok, &v))
+		return v >= 0 && v < DYNASYNC_SITES ? (int)v : -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcasecmp(tok, names[i]))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The module-wide "counters" file: a header line, then one line per site
+ * "<site> <attempted> <injected> <failed>". Fills the arrays (sites not
+ * listed stay 0); the number of site lines, or -errno (-EPROTO: a line
+ * that does not parse).
+ */
+static inline int ds_dbg_counters(__u64 *att, __u64 *inj, __u64 *fail)
+{
+	char buf[2048], tok[32], *line, *save = NULL;
+	unsigned long long a, i, f;
+	int n = 0, site, ret;
+
+	memset(att, 0, DYNASYNC_SITES * sizeof(*att));
+	memset(inj, 0, DYNASYNC_SITES * sizeof(*inj));
+	memset(fail, 0, DYNASYNC_SITES * sizeof(*fail));
+	ret = ds_read_text(DS_FAULT_DBG_DIR "counters", buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	line = strtok_r(buf, "\n", &save);	/* the header */
+	if (!line)
+		return -EPROTO;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		if (sscanf(line, "%31s %llu %llu %llu", tok, &a, &i, &f) != 4)
+			return -EPROTO;
+		site = ds_site_index(tok);
+		if (site < 0)
+			return -EPROTO;
+		att[site] = a;
+		inj[site] = i;
+		fail[site] = f;
+		n++;
+	}
+	return n;
 }
 
 #endif /* DYNASYNC_SELFTEST_UTIL_H */

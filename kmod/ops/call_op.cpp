@@ -157,7 +157,8 @@ int CallCtx::start() noexcept
 	int err = check();
 	if (err)
 		return finish_sync(err);
-	if (o.strategy == DS_STRATEGY_TASK_STACK) {
+	// COMPONENTS runs no frame: it needs no task stack.
+	if (o.strategy == DS_STRATEGY_TASK_STACK && call.method != DS_METHOD_COMPONENTS) {
 		err = stack_.init(o.task_stack_size, o.gfp, &o.tag);
 		if (err)
 			return finish_sync(err);

@@ -8,6 +8,8 @@
 #include "info_cmds.h"
 #include "run_cmd.h"
 #include "scenario_cmds.h"
+#include "sweep.h"
+#include "sweep_cmd.h"
 
 namespace {
 
@@ -21,9 +23,11 @@ int usage(FILE *out)
 		     "            every method, through io_uring or ioctls (exit 0: all checks passed)\n"
 		     "  stats     the module's accounting (this file, allocation sites, strategies)\n"
 		     "  layout    frame size of every (trait, impl, method) and the inline slot size\n"
+		     "  sweep     the nth-sweep fault-injection scenario (exit 0: PASS)\n"
 		     "  reserve, contention, depth, teardown   fault scenarios (see below)\n"
-		     "--json: machine-readable output on stdout.\n\n%s\n%s",
-		     harness::kRunUsage, harness::kScenarioUsage);
+		     "--json: machine-readable output on stdout (not for sweep and the\n"
+		     "scenario commands).\n\n%s\n%s\n%s",
+		     harness::kRunUsage, harness::kSweepUsage, harness::kScenarioUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -74,7 +78,8 @@ int main(int argc, char **argv)
 	// Scenario commands open the device themselves (some more than once).
 	if (harness::is_scenario_cmd(cmd))
 		return harness::cmd_scenario(cmd, nrest, argv + i, path);
-
+	if (cmd == "sweep")
+		return harness::cmd_sweep(path, nrest, argv + i);
 	harness::RunOptions run_opt;
 	if (cmd == "run") {
 		std::string err;
