@@ -4,7 +4,10 @@
 #
 #   make          build the module (fails on any compiler/objtool/modpost warning)
 #   make run      main job: build, boot the test VM, insmod, run the demo
-#   make check    all tests: host tests, then selftests in the VM
+#   make check    all tests: host tests, then selftests, harness and fault
+#                 scenarios in the VM
+#   make faults   the fault-injection scenarios alone (scripts/faults/) in the VM
+#   make fault SCENARIO=NAME   one of them (e.g. SCENARIO=storm)
 #
 # Overridable: KDIR (kernel build tree), VM_KERNEL (bzImage the VM boots),
 # DS_CACHE (where deps.sh puts the kernel image), VM_TIMEOUT, VM_KVM=1.
@@ -20,7 +23,7 @@ export DS_CACHE
 KREL = $(or $(shell cat $(DS_CACHE)/krel 2>/dev/null),$(error no $(DS_CACHE)/krel: run scripts/deps.sh))
 KDIR ?= /lib/modules/$(KREL)/build
 VM_KERNEL ?= $(DS_CACHE)/vmlinuz
-VM_TIMEOUT ?= 600
+VM_TIMEOUT ?= 900
 export VM_KERNEL VM_TIMEOUT VM_KVM
 
 B := $(CURDIR)/build
@@ -31,7 +34,7 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Werror
 
-.PHONY: deps module selftests harness host-tests initramfs run check clean
+.PHONY: deps module selftests harness host-tests initramfs run check faults fault clean
 
 deps:
 	@bash scripts/deps.sh
@@ -112,6 +115,15 @@ run: initramfs
 
 check: deps
 	@bash scripts/check.sh
+
+faults: initramfs
+	@bash scripts/faults-vm.sh
+
+fault: initramfs
+	@if [ -z "$(SCENARIO)" ]; then \
+		echo "usage: make fault SCENARIO=NAME; NAME is one of:" \
+			$$(cd scripts/faults && ls *.sh | sed 's/\.sh$$//'); exit 2; fi
+	@VM_SCENARIO=$(SCENARIO) bash scripts/faults-vm.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1

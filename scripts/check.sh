@@ -82,11 +82,16 @@ for t in check-log build-guards checkpatch readme-guide; do
 	grep -qE '^1\.\.[0-9]+' "$logs/$t.log" || step_failed
 done
 
-# 4. Selftests and harness in the VM (stock kernel), splat check included.
+# 4. Selftests, harness and fault scenarios in the VM (stock kernel), splat
+#    check included.
 if step vm-build $make initramfs; then
 	step vm bash scripts/vm.sh check "$top/build/initramfs.cpio.gz" "$top/build/vm-check"
 	rc=$step_rc
 	count_tap "$top/build/vm-check/results.log"
+	# The fault scenarios' verdicts: ops, injected failures, outcomes per
+	# errno, lost / duplicated / leaked, and each one's time in the VM.
+	grep -aE '^(not )?ok [0-9]+ vm: scenario ' "$top/build/vm-check/results.log" |
+		sed -E 's/^(not ok|ok) [0-9]+ vm: scenario /  \1: /'
 	grep -E '^vm: ' "$logs/vm.log" | sed 's/^/  /'
 	if bash scripts/check-log.sh "$top/build/vm-check/console.log" > "$logs/vm-splats.log"; then
 		passed=$((passed + 1)); echo "  ok: kernel log free of splats"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Usage: mkinitramfs.sh OUT.cpio.gz
-# A busybox initramfs with the module, the selftests, the harness and the
-# in-VM script (scripts/vm-init.sh as /init).
+# A busybox initramfs with the module, the selftests, the harness, the
+# fault scenarios (scripts/faults/) and the in-VM script (scripts/vm-init.sh
+# as /init).
 set -euo pipefail
 out=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,15 @@ cp "$b/dynasync" "$stage/bin/dynasync"
 # In-VM scenario scripts, when there are any.
 for f in "$top"/scripts/vm/*.sh; do
 	[ -e "$f" ] && install -m 0755 "$f" "$stage/scripts/"
+done
+# Fault-injection scenarios: /scripts/faults/NAME.sh, each runnable alone
+# (sh /scripts/faults/storm.sh), and the library they source.
+mkdir -p "$stage/scripts/faults/lib"
+for f in "$top"/scripts/faults/*.sh; do
+	[ -e "$f" ] && install -m 0755 "$f" "$stage/scripts/faults/"
+done
+for f in "$top"/scripts/faults/lib/*.sh; do
+	[ -e "$f" ] && install -m 0644 "$f" "$stage/scripts/faults/lib/"
 done
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"

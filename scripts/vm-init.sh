@@ -1,7 +1,9 @@
 #!/bin/busybox sh
 # /init of the test VM. Kernel messages go to the console (ttyS0); test
 # output goes to ttyS1 so the two never interleave. The mode comes from the
-# kernel command line (ds_mode=check|run).
+# kernel command line (ds_mode=check|run|faults); ds_scenario=NAME[,NAME...]
+# limits the fault scenarios (modes check and faults) to
+# /scripts/faults/NAME.sh.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -11,6 +13,7 @@ mount -t tmpfs tmp /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 mode=$(sed -n 's/.*ds_mode=\([a-z-]*\).*/\1/p' /proc/cmdline)
+only=$(sed -n 's/.*ds_scenario=\([A-Za-z0-9_.,-]*\).*/\1/p' /proc/cmdline)
 exec >/dev/ttyS1 2>&1
 
 rc=0
@@ -35,6 +38,90 @@ commented() {
 	st=$?
 	sed 's/^/# /' /tmp/commented.out
 	return $st
+}
+
+params=/sys/module/dynasync/parameters
+fault=/sys/kernel/debug/dynasync/fault
+
+# The module's parameters as loaded, restored after every scenario.
+save_params() {
+	for p in "$params"/*; do
+		[ -w "$p" ] && echo "${p##*/} $(cat "$p")"
+	done >/tmp/params.saved
+}
+
+# Between scenarios: the module-wide fault policy off (mode first, then
+# its fields and counters zeroed) and the module parameters as loaded.
+reset_state() {
+	if [ -d "$fault" ]; then
+		echo 0 >"$fault/mode"
+		for f in sites strategies trait method nth probability interval times space seed \
+			counters; do
+			echo 0 >"$fault/$f"
+		done
+	fi
+	while read -r name value; do
+		echo "$value" >"$params/$name"
+	done </tmp/params.saved
+}
+
+# The scenarios to run: ds_scenario's, or all of /scripts/faults, the
+# nth-sweep first, then the others by name.
+scenario_list() {
+	if [ -n "$only" ]; then
+		echo "$only" | tr ',' ' '
+		return
+	fi
+	[ -e /scripts/faults/nth-sweep.sh ] && echo nth-sweep
+	for f in /scripts/faults/*.sh; do
+		name=${f##*/}
+		name=${name%.sh}
+		[ -e "$f" ] && [ "$name" != nth-sweep ] && echo "$name"
+	done
+}
+
+# scenario NAME: one TAP line named by the scenario's verdict line
+# ("NAME: PASS ops=... lost=0 duplicated=0 leaked=0") and its time; its
+# output as TAP comments. A scenario that does not finish within
+# DS_SCENARIO_TIMEOUT seconds is killed and fails.
+scenario() {
+	name=$1
+	t0=$(date +%s)
+	if [ -e "/scripts/faults/$name.sh" ]; then
+		timeout -s KILL "${DS_SCENARIO_TIMEOUT:-300}" sh "/scripts/faults/$name.sh" \
+			>/tmp/scenario.out 2>&1
+		st=$?
+	else
+		echo "no scenario /scripts/faults/$name.sh" >/tmp/scenario.out
+		st=1
+	fi
+	secs=$(($(date +%s) - t0))
+	sed 's/^/# /' /tmp/scenario.out
+	line=$(grep -E "^$name: (PASS|FAIL)( |\$)" /tmp/scenario.out | tail -n 1)
+	if [ -z "$line" ]; then
+		line="$name: FAIL (no verdict line)"
+		st=1
+	fi
+	case "$line" in
+	"$name: PASS"*) ;;
+	*) [ "$st" -eq 0 ] && st=1 ;;
+	esac
+	n=$((n + 1))
+	if [ "$st" -eq 0 ]; then
+		echo "ok $n vm: scenario $line (${secs}s)"
+	else
+		echo "not ok $n vm: scenario $line (${secs}s, exit status $st)"
+		rc=1
+	fi
+	reset_state
+}
+
+run_scenarios() {
+	save_params
+	reset_state
+	for s in $(scenario_list); do
+		scenario "$s"
+	done
 }
 
 echo "# dynasync VM: mode=$mode kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
@@ -66,6 +153,11 @@ if [ $rc -eq 0 ]; then
 			commented dynasync run --ops 20000 --ticker-period-ns 900000 \
 			--require-errno ETIMEDOUT
 		echo "$old_cap" >$p
+		# The fault-injection scenarios (scripts/faults/*.sh).
+		run_scenarios
+		;;
+	faults)
+		run_scenarios
 		;;
 	run)
 		echo "# demo: the module answers VERSION through a coroutine"

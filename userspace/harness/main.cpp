@@ -7,6 +7,7 @@
 #include "device.h"
 #include "info_cmds.h"
 #include "run_cmd.h"
+#include "scenario_cmds.h"
 #include "sweep.h"
 #include "sweep_cmd.h"
 
@@ -23,8 +24,10 @@ int usage(FILE *out)
 		     "  stats     the module's accounting (this file, allocation sites, strategies)\n"
 		     "  layout    frame size of every (trait, impl, method) and the inline slot size\n"
 		     "  sweep     the nth-sweep fault-injection scenario (exit 0: PASS)\n"
-		     "--json: machine-readable output on stdout (not for sweep).\n\n%s\n%s",
-		     harness::kRunUsage, harness::kSweepUsage);
+		     "  reserve, contention, depth, teardown   fault scenarios (see below)\n"
+		     "--json: machine-readable output on stdout (not for sweep and the\n"
+		     "scenario commands).\n\n%s\n%s\n%s",
+		     harness::kRunUsage, harness::kSweepUsage, harness::kScenarioUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -72,6 +75,9 @@ int main(int argc, char **argv)
 	}
 	int nrest = rest - i;
 
+	// Scenario commands open the device themselves (some more than once).
+	if (harness::is_scenario_cmd(cmd))
+		return harness::cmd_scenario(cmd, nrest, argv + i, path);
 	if (cmd == "sweep")
 		return harness::cmd_sweep(path, nrest, argv + i);
 	harness::RunOptions run_opt;
