@@ -8,6 +8,9 @@
 #                 scenarios in the VM
 #   make faults   the fault-injection scenarios alone (scripts/faults/) in the VM
 #   make fault SCENARIO=NAME   one of them (e.g. SCENARIO=storm)
+#   make check-debug  the VM tests on a debug kernel (KASAN, KFENCE, kmemleak,
+#                 lockdep, UBSAN, fault injection) built and cached by
+#                 scripts/debug-kernel.sh; ~4 min the first time
 #
 # Overridable: KDIR (kernel build tree), VM_KERNEL (bzImage the VM boots),
 # DS_CACHE (where deps.sh puts the kernel image), VM_TIMEOUT, VM_KVM=1.
@@ -34,7 +37,7 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Werror
 
-.PHONY: deps module selftests harness host-tests initramfs run check faults fault clean
+.PHONY: deps module selftests harness host-tests initramfs run check faults fault check-debug clean
 
 deps:
 	@bash scripts/deps.sh
@@ -124,6 +127,16 @@ fault: initramfs
 		echo "usage: make fault SCENARIO=NAME; NAME is one of:" \
 			$$(cd scripts/faults && ls *.sh | sed 's/\.sh$$//'); exit 2; fi
 	@VM_SCENARIO=$(SCENARIO) bash scripts/faults-vm.sh
+
+# The debug kernel's tree (KDIR) and image (VM_KERNEL); the module, selftests
+# and harness are rebuilt against it into the same build/ files.
+DEBUG_KDIR = $(shell bash scripts/debug-kernel.sh --path)
+check-debug: deps
+	@bash scripts/debug-kernel.sh
+	$(MAKE) initramfs KDIR=$(DEBUG_KDIR)
+	VM_KERNEL=$(DEBUG_KDIR)/arch/x86/boot/bzImage VM_MEM=$${VM_MEM:-2048} \
+		VM_TIMEOUT=$${VM_TIMEOUT_DEBUG:-3600} \
+		bash scripts/vm.sh check $(B)/initramfs.cpio.gz $(B)/vm-debug
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
