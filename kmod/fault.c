@@ -546,4 +546,13 @@ void ds_fault_exit(void)
 {
 	debugfs_remove(ds_debugfs_root);
 	ds_debugfs_root = NULL;
+#ifdef CONFIG_FAULT_INJECTION
+	/*
+	 * fault_create_debugfs_attr() keeps a reference of its own on the
+	 * directory (attr->dname) that debugfs_remove() does not drop: drop
+	 * it, or every unload leaks that dentry (and pins its parent's).
+	 */
+	dput(ds_fail_attr.dname);
+	ds_fail_attr.dname = NULL;
+#endif
 }
