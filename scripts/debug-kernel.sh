@@ -45,18 +45,9 @@ fi
 
 # Build tools the kernel needs beyond scripts/deps.sh's list (objtool needs
 # libelf; kconfig needs flex and bison). Same idempotent way as deps.sh.
-PKGS=(build-essential bc flex bison libelf-dev libssl-dev python3 xz-utils)
-missing=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "debug-kernel: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/lib/install-missing.sh
+. "$(dirname "$0")/lib/install-missing.sh"
+install_missing debug-kernel build-essential bc flex bison libelf-dev libssl-dev python3 xz-utils
 
 mkdir -p "$dir"
 # One build per key at a time: a second caller waits, then finds the stamp.

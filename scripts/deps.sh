@@ -9,17 +9,9 @@ PKGS=(build-essential g++ make bc cpio gzip kmod xz-utils
       linux-headers-amd64 qemu-system-x86 busybox-static
       liburing-dev googletest libgtest-dev linux-source-6.1)
 
-missing=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "deps: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/lib/install-missing.sh
+. "$(dirname "$0")/lib/install-missing.sh"
+install_missing deps "${PKGS[@]}"
 
 # The headers package linux-headers-amd64 pulls in names the kernel release.
 krel=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 |

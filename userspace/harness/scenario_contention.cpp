@@ -132,14 +132,7 @@ int run_contention(const std::string &device, const Options &opt)
 	for (uint32_t h : handles)
 		if (int r = dev.destroy(h); r < 0)
 			t.fail("DESTROY " + std::to_string(h) + ": " + res_str(r));
-	std::string detail;
-	uint64_t left = wait_quiescent(dev, 1000, detail);
-	t.add_leaked(left);
-	if (left)
-		t.fail("after DESTROY of everything: " + detail);
-	else
-		t.note("teardown: " + detail);
-	return t.finish(opt.verdict);
+	return finish_quiescent(dev, t, opt.verdict);
 }
 
 } // namespace harness::scenario

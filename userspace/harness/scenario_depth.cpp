@@ -216,14 +216,7 @@ int run_depth(const std::string &device, const Options &opt)
 			s.level(d);
 		s.too_deep();
 	}
-	std::string detail;
-	uint64_t left = wait_quiescent(dev, 1000, detail);
-	s.tally().add_leaked(left);
-	if (left)
-		s.tally().fail("after DESTROY of everything: " + detail);
-	else
-		s.tally().note("teardown: " + detail);
-	return s.tally().finish(opt.verdict);
+	return finish_quiescent(dev, s.tally(), opt.verdict);
 }
 
 } // namespace harness::scenario

@@ -366,14 +366,7 @@ int run_reserve(const std::string &device, const Options &opt)
 	Reserve s(dev, opt);
 	s.boundaries();
 	s.progress();
-	std::string detail;
-	uint64_t left = wait_quiescent(dev, 1000, detail);
-	s.tally().add_leaked(left);
-	if (left)
-		s.tally().fail("after DESTROY of everything: " + detail);
-	else
-		s.tally().note("teardown: " + detail);
-	return s.tally().finish(opt.verdict);
+	return finish_quiescent(dev, s.tally(), opt.verdict);
 }
 
 } // namespace harness::scenario

@@ -217,6 +217,18 @@ long long global_injected()
 	return total;
 }
 
+int finish_quiescent(const Device &dev, Tally &t, const std::string &name)
+{
+	std::string detail;
+	uint64_t left = wait_quiescent(dev, 1000, detail);
+	t.add_leaked(left);
+	if (left)
+		t.fail("after DESTROY of everything: " + detail);
+	else
+		t.note("teardown: " + detail);
+	return t.finish(name);
+}
+
 uint64_t wait_quiescent(const Device &dev, long max_ms, std::string &detail)
 {
 	double start = now_s();

@@ -86,6 +86,10 @@ long long global_injected();
 // strategy's live_frames are 0, for at most @max_ms. Returns what is left
 // (0: clean) and says in @detail what and how long it took.
 uint64_t wait_quiescent(const Device &dev, long max_ms, std::string &detail);
+// The common end of a scenario: what is left after teardown counts as
+// leaked (a violation); then prints the verdict line @name and returns
+// the exit status.
+int finish_quiescent(const Device &dev, Tally &t, const std::string &name);
 
 // LAYOUT's frame size of (impl, method), or 0 with @ok false.
 uint64_t frame_size(const Device &dev, uint32_t impl, uint32_t method, bool &ok);
