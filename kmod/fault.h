@@ -60,4 +60,7 @@ long ds_fault_ioctl_get(struct ds_fault_scope *s,
 void ds_fault_init(void);
 void ds_fault_exit(void);
 
+/* The module's kmalloc, a fail_function target (ALLOW_ERROR_INJECTION). */
+void *ds_slab_alloc(size_t size, gfp_t flags);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
+#include <linux/error-injection.h>
 #include <linux/errno.h>
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
@@ -58,6 +59,17 @@ void ds_fault_force(unsigned int site_mask)
 	WRITE_ONCE(ds_forced_sites, site_mask);
 }
 
+/*
+ * The module's one call into the slab, kept out of line so debug kernels'
+ * fail_function can make it return NULL (the failure is then counted as a
+ * real one, like any kmalloc failure).
+ */
+noinline __noclone void *ds_slab_alloc(size_t size, gfp_t flags)
+{
+	return kmalloc(size, flags);
+}
+ALLOW_ERROR_INJECTION(ds_slab_alloc, NULL);
+
 /* Every allocation of the module: the fault hook, then kmalloc. */
 static void *ds_kmalloc(size_t size, size_t align, gfp_t flags,
 			unsigned int site, struct ds_alloc_tag *tag)
@@ -71,11 +83,11 @@ static void *ds_kmalloc(size_t size, size_t align, gfp_t flags,
 		return NULL;
 	if (ds_fault_should_fail(site, size, tag))
 		return NULL;
-	p = kmalloc(size, flags);
+	p = ds_slab_alloc(size, flags);
 	if (p && !IS_ALIGNED((unsigned long)p, align)) {
 		/* Power-of-two kmalloc sizes are naturally aligned. */
 		kfree(p);
-		p = kmalloc(roundup_pow_of_two(max(size, align)), flags);
+		p = ds_slab_alloc(roundup_pow_of_two(max(size, align)), flags);
 	}
 	if (!p) {
 		ds_fault_real_failure(site, tag);

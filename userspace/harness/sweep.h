@@ -42,6 +42,18 @@ struct SweepOptions {
 	// file was closed.
 	unsigned leak_poll_ms = 2000;
 	bool verbose = false;	// one line per n on stderr
+	// The kernel fail-nth sweep instead of the module's NTH policy: for
+	// each op k of a shape and n = 1, 2, ..., a fresh run whose op k is
+	// made with /proc/thread-self/fail-nth = n (debug kernels), until op
+	// k passes all its fault points; max_n caps n per op.
+	bool kernel_fail_nth = false;
+	// Kernel fail-nth coverage: each module allocation of an op is
+	// failed at fail_dynasync's point once and at slab_points points
+	// after it (the slab's; fail_function's too when ds_slab_alloc is
+	// its target). Needs a fault-point sequence that is the same from
+	// run to run, i.e. no page-allocator points (fail_page_alloc's
+	// refills depend on the slabs' state): 0 turns the check off.
+	unsigned slab_points = 1;
 };
 
 // The defaults above, with every strategy, shape and path.
@@ -60,6 +72,12 @@ struct NthRecord {
 	std::string injected_at;	// "CREATE map", "NEXT", ... or ""
 	bool absorbed = false;		// the injected op succeeded (RESERVE)
 	unsigned ops = 0;
+	// Kernel fail-nth: the armed op, whether its fault was injected,
+	// and where (the module's counters across it).
+	uint64_t op = 0;
+	bool kernel_injected = false;
+	uint64_t module_injected = 0, module_failed = 0;
+	int op_res = 0;		// the armed op's first result
 };
 
 // One (strategy, shape, path): its allocation count, or why it has none.
@@ -71,6 +89,14 @@ struct ComboResult {
 	uint64_t allocations = 0;	// n - 1 of that run
 	uint64_t last_n = 0;		// the last n run
 	bool violated = false;
+	// Kernel fail-nth: ops swept (each through all its fault points),
+	// their fault points in the last (fault-free) run of each, and the
+	// module's allocations among them: made fault-free, and how many n
+	// failed one of them at fail_dynasync's point and at the slab's.
+	uint64_t ops_swept = 0;
+	uint64_t points = 0;
+	uint64_t module_allocs = 0;
+	uint64_t hit_dynasync = 0, hit_slab = 0;
 };
 
 struct SweepTotals {
@@ -104,6 +130,6 @@ SweepResult run_sweep(SweepEnv &env, const SweepOptions &opt, const SweepSinks &
 // The table of allocations (rows strategy x path, columns shapes) and the
 // one verdict line, as `dynasync sweep` prints them.
 std::string format_table(const SweepResult &r, const SweepOptions &opt);
-std::string format_verdict(const SweepResult &r);
+std::string format_verdict(const SweepResult &r, bool kernel_fail_nth = false);
 
 } // namespace harness

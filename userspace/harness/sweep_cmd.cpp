@@ -3,12 +3,16 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "device.h"
 #include "names.h"
 #include "sweep.h"
+#include "sweep_ops.h"
 
 namespace harness {
 
@@ -87,13 +91,60 @@ public:
 		return f;
 	}
 
+	~DeviceEnv() override
+	{
+		if (fail_nth_fd_ >= 0)
+			close(fail_nth_fd_);
+	}
+
 	int module_stats(dynasync_stats &s) override { return stats_dev_.stats(s); }
 	void pause() override { usleep(1000); }
 
+	// /proc/thread-self/fail-nth, opened once (the sweep is one thread):
+	// arming and reading back are then one syscall each, and neither
+	// passes a fault point.
+	int task_fail_nth(unsigned n) override
+	{
+		if (int r = open_fail_nth(); r < 0)
+			return r;
+		char buf[16];
+		int len = std::snprintf(buf, sizeof(buf), "%u", n);
+		if (pwrite(fail_nth_fd_, buf, len, 0) != len)
+			return -errno;
+		return 0;
+	}
+
+	int task_fail_nth_left(unsigned &left) override
+	{
+		if (int r = open_fail_nth(); r < 0)
+			return r;
+		char buf[16] = {};
+		ssize_t len = pread(fail_nth_fd_, buf, sizeof(buf) - 1, 0);
+		if (len <= 0)
+			return len < 0 ? -errno : -EIO;
+		char *end = nullptr;
+		unsigned long v = std::strtoul(buf, &end, 10);
+		if (end == buf || v > UINT_MAX)
+			return -EIO;
+		left = static_cast<unsigned>(v);
+		return 0;
+	}
+
 private:
+	int open_fail_nth()
+	{
+		if (fail_nth_fd_ >= 0)
+			return 0;
+		fail_nth_fd_ = ::open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+		if (fail_nth_fd_ < 0)
+			return errno == ENOENT ? -EOPNOTSUPP : -errno;
+		return 0;
+	}
+
 	const char *path_;
 	Device stats_dev_;
 	int timeout_ms_;
+	int fail_nth_fd_ = -1;
 };
 
 } // namespace
@@ -117,10 +168,24 @@ int cmd_sweep(const char *device_path, int argc, char **argv)
 		std::fprintf(stderr, "dynasync sweep: %s\n", stats_dev.error().c_str());
 		SweepResult none;
 		none.totals.violations = 1;
-		std::printf("%s\n", format_verdict(none).c_str());
+		std::printf("%s\n", format_verdict(none, opt.kernel_fail_nth).c_str());
 		return 1;
 	}
 	DeviceEnv env(device_path, std::move(stats_dev));
+	if (opt.kernel_fail_nth) {
+		unsigned left = 0;
+		int r = env.task_fail_nth_left(left);
+		if (r < 0) {
+			std::fprintf(stderr, "dynasync sweep: --kernel-fail-nth: "
+					     "/proc/thread-self/fail-nth: %s (the kernel needs "
+					     "CONFIG_FAULT_INJECTION)\n",
+				     res_str(r).c_str());
+			SweepResult none;
+			none.totals.violations = 1;
+			std::printf("%s\n", format_verdict(none, true).c_str());
+			return 1;
+		}
+	}
 
 	uint64_t runs = 0;
 	SweepSinks sinks;
@@ -135,6 +200,21 @@ int cmd_sweep(const char *device_path, int argc, char **argv)
 					 ? "nothing injected"
 					 : "injected at " + rec.injected_at +
 						   (rec.absorbed ? " (absorbed)" : " (-ENOMEM)");
+		if (opt.kernel_fail_nth) {
+			std::fprintf(stderr,
+				     "%s/%s/%s op=%llu fail-nth=%llu: %s; module: %llu injected, "
+				     "%llu failed; %s, %u ops\n",
+				     strategy_name(c.strategy), shape_name(c.shape),
+				     path_kind_name(c.path), static_cast<unsigned long long>(rec.op),
+				     static_cast<unsigned long long>(rec.n),
+				     rec.kernel_injected ? "injected" : "not reached",
+				     static_cast<unsigned long long>(rec.module_injected),
+				     static_cast<unsigned long long>(rec.module_failed),
+				     rec.injected_at.empty() ? "every op succeeded"
+							     : ("first failure at " + rec.injected_at).c_str(),
+				     rec.ops);
+			return;
+		}
 		std::fprintf(stderr, "%s/%s/%s n=%llu: %s; %llu candidates, %u ops\n",
 			     strategy_name(c.strategy), shape_name(c.shape), path_kind_name(c.path),
 			     static_cast<unsigned long long>(rec.n), at.c_str(),
@@ -154,7 +234,7 @@ int cmd_sweep(const char *device_path, int argc, char **argv)
 		std::fprintf(stderr, "%llu violation(s), listed above\n",
 			     static_cast<unsigned long long>(r.totals.violations));
 	std::fflush(stderr);
-	std::printf("%s\n", format_verdict(r).c_str());
+	std::printf("%s\n", format_verdict(r, opt.kernel_fail_nth).c_str());
 	return r.passed() ? 0 : 1;
 }
 

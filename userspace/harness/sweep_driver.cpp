@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "names.h"
+#include "sweep_fail_nth.h"
 #include "sweep_ops.h"
 
 namespace harness {
@@ -45,6 +46,12 @@ private:
 
 	void combo(uint32_t strategy, Shape shape, PathKind path);
 	Step one_n(ComboResult &cr, uint64_t n);
+	void finish(std::unique_ptr<SweepFile> &file, const ShapeRun &run,
+		    const std::string &where);
+	// Kernel fail-nth: op @k of a run armed at @n.
+	void combo_kernel(ComboResult &cr);
+	Step one_op_n(ComboResult &cr, uint64_t k, uint64_t n, NthRecord &rec,
+		      uint64_t &points, bool &reached);
 	void report(const std::string &where, const std::string &what);
 	// What the module holds beyond the baseline, "" when nothing.
 	std::string held(const dynasync_stats &s) const;
@@ -115,6 +122,46 @@ void Driver::check_module(const std::string &where)
 			      std::to_string(polls) + " STATS reads)");
 	// Judge later runs on their own.
 	baseline_ = s;
+}
+
+// The checks after every run: the file empty, no stray completion, and
+// after close the module's accounting back to its baseline; the run's
+// tally added to the totals.
+void Driver::finish(std::unique_ptr<SweepFile> &file, const ShapeRun &run,
+		    const std::string &where)
+{
+	auto violation = [&](const std::string &what) { report(where, what); };
+	const RunTally &t = run.tally();
+	if (!run.calls_pending()) {
+		dynasync_stats fs{};
+		if (int r = file->stats(fs); r < 0)
+			violation("STATS: " + res_str(r));
+		else if (fs.objects || fs.inflight || fs.calls != fs.completions)
+			violation("the file after DESTROY of everything: objects " +
+				  std::to_string(fs.objects) + ", inflight " +
+				  std::to_string(fs.inflight) + ", calls " +
+				  std::to_string(fs.calls) + ", completions " +
+				  std::to_string(fs.completions) + " (expected 0, 0, equal)");
+	}
+	std::vector<Completion> stray;
+	file->stray(stray);
+	if (!stray.empty()) {
+		r_.totals.duplicated += stray.size();
+		violation(std::to_string(stray.size()) +
+			  " completion(s) arrived after their call's (first user_data " +
+			  std::to_string(stray[0].user_data) + ")");
+	}
+	file.reset();	// close: the ring, then the file
+	check_module(where);
+
+	SweepTotals &T = r_.totals;
+	T.ops += t.ops;
+	T.ok += t.ok;
+	T.enomem += t.enomem;
+	T.absorbed += t.absorbed;
+	T.lost += t.lost;
+	T.duplicated += t.duplicated;
+	T.sum_partial += t.sum_partial;
 }
 
 Driver::Step Driver::one_n(ComboResult &cr, uint64_t n)
@@ -189,41 +236,140 @@ Driver::Step Driver::one_n(ComboResult &cr, uint64_t n)
 					  "failed their nth)");
 		}
 	}
-	if (!run.calls_pending()) {
-		dynasync_stats fs{};
-		if (int r = file->stats(fs); r < 0)
-			violation("STATS: " + res_str(r));
-		else if (fs.objects || fs.inflight || fs.calls != fs.completions)
-			violation("the file after DESTROY of everything: objects " +
-				  std::to_string(fs.objects) + ", inflight " +
-				  std::to_string(fs.inflight) + ", calls " +
-				  std::to_string(fs.calls) + ", completions " +
-				  std::to_string(fs.completions) + " (expected 0, 0, equal)");
-	}
-	std::vector<Completion> stray;
-	file->stray(stray);
-	if (!stray.empty()) {
-		r_.totals.duplicated += stray.size();
-		violation(std::to_string(stray.size()) +
-			  " completion(s) arrived after their call's (first user_data " +
-			  std::to_string(stray[0].user_data) + ")");
-	}
-	file.reset();	// close: the ring, then the file
-	check_module(where);
-
-	SweepTotals &T = r_.totals;
-	T.ops += t.ops;
-	T.ok += t.ok;
-	T.enomem += t.enomem;
-	T.absorbed += t.absorbed;
-	T.lost += t.lost;
-	T.duplicated += t.duplicated;
-	T.sum_partial += t.sum_partial;
+	finish(file, run, where);
 	if (sinks_.nth)
 		sinks_.nth(cr, rec);
 	if (violated_)
 		return Step::kStop;
 	return rec.injections ? Step::kNext : Step::kDone;
+}
+
+Driver::Step Driver::one_op_n(ComboResult &cr, uint64_t k, uint64_t n, NthRecord &rec,
+			      uint64_t &points, bool &reached)
+{
+	const std::string where = std::string(strategy_name(cr.strategy)) + "/" +
+				  shape_name(cr.shape) + "/" + path_kind_name(cr.path) +
+				  " op=" + std::to_string(k) + " fail-nth=" + std::to_string(n);
+	auto violation = [&](const std::string &what) { report(where, what); };
+	violated_ = false;
+	rec = NthRecord{};
+	rec.n = n;
+	rec.op = k;
+
+	std::string err;
+	std::unique_ptr<SweepFile> file = env_.open(cr.path, err);
+	if (!file) {
+		violation("open: " + err);
+		return Step::kStop;
+	}
+	FailNthFile armed(*file, env_, k, static_cast<unsigned>(n));
+	ShapeRun run(armed, cr.strategy, seq_, violation);
+	run.explain_with([&armed] { return armed.last_op_injected(); });
+	run_shape(cr.shape, run, opt_.ticker_period_ns);
+	run.destroy_all();
+	const RunTally &t = run.tally();
+	rec.ops = static_cast<unsigned>(t.ops);
+	rec.injected_at = t.injected_at;
+	rec.absorbed = t.injected_absorbed;
+	rec.kernel_injected = armed.injected();
+	rec.module_injected = armed.module_injected();
+	rec.module_failed = armed.module_failed();
+	reached = armed.reached();
+	if (!armed.error().empty())
+		violation(armed.error());
+	if (reached && !armed.injected() && !violated_) {
+		points = armed.points();
+		if (armed.module_injected() || armed.module_failed())
+			violation("nothing injected, yet the module counted " +
+				  std::to_string(armed.module_injected()) + " injected and " +
+				  std::to_string(armed.module_failed()) +
+				  " failed allocation(s) across the op");
+		if (points >= n)
+			violation("fail-nth " + std::to_string(n) + " not injected after " +
+				  std::to_string(points) + " fault points");
+	}
+	if (reached && armed.injected()) {
+		r_.totals.injected++;
+		if (armed.module_injected() > 1 || armed.module_failed() > 1 ||
+		    (armed.module_injected() && armed.module_failed()))
+			violation("one fail-nth injection, yet the module counted " +
+				  std::to_string(armed.module_injected()) + " injected and " +
+				  std::to_string(armed.module_failed()) +
+				  " failed allocation(s) across the op");
+	}
+	uint64_t allocs = armed.module_attempted();
+	finish(file, run, where);
+	if (sinks_.nth)
+		sinks_.nth(cr, rec);
+	if (violated_)
+		return Step::kStop;
+	if (!reached)
+		return Step::kDone;
+	if (armed.injected())
+		return Step::kNext;
+	cr.module_allocs += allocs;
+	return Step::kDone;
+}
+
+// Each op k of the shape in turn, each swept with n = 1, 2, ... until a run
+// passes all of op k's fault points; done when a run ends before op k.
+// Every allocation the module makes in op k has two fault points in the
+// task (fail_dynasync's, then the slab's): the sweep must have failed each
+// at both, so per op the n that hit the module at fail_dynasync's point,
+// and at the slab's, each number its allocations.
+void Driver::combo_kernel(ComboResult &cr)
+{
+	const std::string name = std::string(strategy_name(cr.strategy)) + "/" +
+				 shape_name(cr.shape) + "/" + path_kind_name(cr.path);
+	for (uint64_t k = 0;; k++) {
+		uint64_t hit_dynasync = 0, hit_slab = 0;
+		uint64_t allocs_before = cr.module_allocs;
+		for (uint64_t n = 1;; n++) {
+			if (n > opt_.max_n) {
+				report(name + " op=" + std::to_string(k),
+				       "still injecting at fail-nth " + std::to_string(opt_.max_n) +
+					       " (the cap)");
+				cr.violated = true;
+				return;
+			}
+			cr.last_n = n;
+			NthRecord rec;
+			uint64_t points = 0;
+			bool reached = false;
+			Step s = one_op_n(cr, k, n, rec, points, reached);
+			if (s == Step::kStop) {
+				cr.violated = true;
+				return;
+			}
+			if (!reached) {
+				cr.complete = true;
+				return;
+			}
+			if (s == Step::kNext) {
+				hit_dynasync += rec.module_injected ? 1 : 0;
+				hit_slab += rec.module_failed ? 1 : 0;
+				continue;
+			}
+			cr.ops_swept++;
+			cr.points += points;
+			break;
+		}
+		uint64_t allocs = cr.module_allocs - allocs_before;
+		cr.hit_dynasync += hit_dynasync;
+		cr.hit_slab += hit_slab;
+		uint64_t want_slab = allocs * opt_.slab_points;
+		if (opt_.slab_points && (hit_dynasync != allocs || hit_slab != want_slab)) {
+			report(name + " op=" + std::to_string(k),
+			       "the op makes " + std::to_string(allocs) +
+				       " module allocation(s) fault-free, but the sweep failed " +
+				       std::to_string(hit_dynasync) + " at fail_dynasync and " +
+				       std::to_string(hit_slab) + " after it (expected " +
+				       std::to_string(allocs) + " and " + std::to_string(want_slab) +
+				       ")");
+			cr.violated = true;
+			return;
+		}
+	}
 }
 
 void Driver::combo(uint32_t strategy, Shape shape, PathKind path)
@@ -232,6 +378,11 @@ void Driver::combo(uint32_t strategy, Shape shape, PathKind path)
 	cr.strategy = strategy;
 	cr.shape = shape;
 	cr.path = path;
+	if (opt_.kernel_fail_nth) {
+		combo_kernel(cr);
+		r_.combos.push_back(cr);
+		return;
+	}
 	for (uint64_t n = 1;; n++) {
 		if (n > opt_.max_n) {
 			report(std::string(strategy_name(strategy)) + "/" + shape_name(shape) + "/" +

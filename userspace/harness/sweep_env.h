@@ -6,6 +6,7 @@
 // without a kernel.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -53,6 +54,22 @@ public:
 	// Waits a little before STATS is read again (the module frees a
 	// call's frames a moment after it reports the call).
 	virtual void pause() = 0;
+	// The kernel's per-task fail-nth (/proc/thread-self/fail-nth, debug
+	// kernels): the nth fault point this thread passes from now on fails
+	// (every fault_attr counts: failslab, fail_page_alloc, fail_dynasync,
+	// fail_function); 0 disarms. 0 or -errno (-EOPNOTSUPP: not there).
+	virtual int task_fail_nth(unsigned n)
+	{
+		(void)n;
+		return -EOPNOTSUPP;
+	}
+	// What is left of it in @left: 0 once the armed fault was injected,
+	// else n minus the fault points passed since it was armed.
+	virtual int task_fail_nth_left(unsigned &left)
+	{
+		left = 0;
+		return -EOPNOTSUPP;
+	}
 };
 
 } // namespace harness

@@ -25,6 +25,8 @@ ShapeRun::ShapeRun(SweepFile &file, uint32_t strategy, uint64_t &seq, Report vio
 	: f_(file), strategy_(strategy), seq_(seq), report_(std::move(violation))
 {
 	enomem_.allow(ENOMEM);
+	external_errnos_.allow(ENOMEM);
+	external_errnos_.allow(EAGAIN);
 }
 
 dynasync_storage ShapeRun::storage() const
@@ -118,7 +120,7 @@ uint32_t ShapeRun::create(const Spec &spec, uint32_t inner)
 			t_.enomem++;
 			if (t_.injected_at.empty())
 				t_.injected_at = what;
-			if (!explained) {
+			if (!explained && !external()) {
 				violation(what + ": -ENOMEM but FAULT_GET counted no injected or "
 						 "failed allocation");
 				return 0;
@@ -175,6 +177,12 @@ bool ShapeRun::attempt(const char *what, dynasync_call &c, dynasync_call_out &ou
 	std::vector<Completion> got;
 	t_.ops++;
 	int r = f_.call(c, ud, got);
+	if (r < 0 && external() && (r == -ENOMEM || r == -EAGAIN) && got.empty()) {
+		// io_uring refused the submission: nothing was submitted, so
+		// nothing may complete; the op is made again like after -ENOMEM.
+		res = r;
+		return true;
+	}
 	if (r < 0) {
 		violation(std::string(what) + ": the call path failed: " + res_str(r));
 		return false;
@@ -211,7 +219,8 @@ bool ShapeRun::until_ok(const char *what, dynasync_call &c, const ObjectModel &m
 		if (!this->attempt(what, c, out, res))
 			return false;
 		t_.injected_seen += out.injected;
-		if (res != -ENOMEM) {
+		bool ext = external();
+		if (res != -ENOMEM && !(ext && res == -EAGAIN)) {
 			if (res < 0) {
 				violation(std::string(what) + ": " + res_str(res) +
 					  " (only -ENOMEM may fail)");
@@ -223,12 +232,15 @@ bool ShapeRun::until_ok(const char *what, dynasync_call &c, const ObjectModel &m
 		t_.enomem++;
 		if (t_.injected_at.empty())
 			t_.injected_at = what;
-		if (!out.injected && !out.alloc_failed) {
+		bool module_failed = out.injected || out.alloc_failed;
+		if (!module_failed && !ext) {
 			violation(std::string(what) + ": -ENOMEM with out.injected 0 and "
 						      "out.alloc_failed 0");
 			return false;
 		}
-		if (strategy_ == DYNASYNC_STRATEGY_RESERVE &&
+		// A failure outside the module (io_uring's) is not the pool's to
+		// absorb; one of the module's allocations is.
+		if (strategy_ == DYNASYNC_STRATEGY_RESERVE && module_failed &&
 		    c.method != DYNASYNC_METHOD_COMPONENTS) {
 			violation(std::string(what) + ": -ENOMEM on a RESERVE object (out.injected " +
 				  std::to_string(out.injected) + "): its pool should absorb one failure");
@@ -236,7 +248,7 @@ bool ShapeRun::until_ok(const char *what, dynasync_call &c, const ObjectModel &m
 		}
 		// A failed call writes nothing but the two counts.
 		ObjectModel probe = m;
-		Verdict v = probe.complete(c, res, out, enomem_);
+		Verdict v = probe.complete(c, res, out, ext ? external_errnos_ : enomem_);
 		if (!v.ok) {
 			violation(std::string(what) + " -ENOMEM: " + v.why);
 			return false;

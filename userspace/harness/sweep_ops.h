@@ -52,6 +52,14 @@ public:
 	const RunTally &tally() const { return t_; }
 	uint64_t violations() const { return violations_; }
 
+	// Under the kernel's fail-nth: @injected says whether the op just
+	// made had an armed fault injected anywhere on its path. Such an op
+	// may also fail where the module's counters cannot see it (io_uring's
+	// or the xarray's allocations): -ENOMEM, or at io_uring's submission
+	// -ENOMEM/-EAGAIN with nothing submitted; the no-side-effect checks
+	// are the same.
+	void explain_with(std::function<bool()> injected) { external_ = std::move(injected); }
+
 	// CREATE of @spec's top object; an adaptor takes @inner (the handle
 	// of its spec.inner[0], created before). The handle, or 0 after a
 	// violation.
@@ -94,11 +102,15 @@ private:
 	uint64_t &seq_;
 	Report report_;
 	RunTally t_;
+	bool external() const { return external_ && external_(); }
+
 	bool stopped_ = false;
 	bool pending_ = false;
 	uint64_t violations_ = 0;
 	std::vector<uint32_t> held_;	// top-level handles this run owns
 	ErrnoPolicy enomem_;
+	ErrnoPolicy external_errnos_;	// -ENOMEM, -EAGAIN
+	std::function<bool()> external_;
 };
 
 // "-ENOMEM" or "3".

@@ -22,7 +22,19 @@ const char kSweepUsage[] =
 	"  --path uring|ioctl|both  (default both)\n"
 	"  --max-n N              no fault-free run by this n is a violation (default 200)\n"
 	"  --ticker-period-ns P   the flat shape's ticker sleep (default 10000)\n"
-	"  --verbose              one line per n on stderr: where the injection landed\n";
+	"  --verbose              one line per n on stderr: where the injection landed\n"
+	"  --kernel-fail-nth      the kernel's fail-nth instead of the module's NTH policy (debug\n"
+	"                         kernels with failslab and fail_page_alloc set up by the caller):\n"
+	"                         each op k of a shape, in a fresh run, is made with\n"
+	"                         /proc/thread-self/fail-nth = n for n = 1 .. its fault points + 1;\n"
+	"                         the table then shows ops/fault points/module allocations per\n"
+	"                         cell, --max-n caps n per op, and the verdict line starts\n"
+	"                         \"kernel-fail-nth:\"\n"
+	"  --slab-points N        kernel fail-nth coverage: each module allocation of an op must\n"
+	"                         be failed at fail_dynasync's point and at N points after it\n"
+	"                         (the slab's: 1; 2 with fail_function on ds_slab_alloc); 0: no\n"
+	"                         coverage check (fault points from the page allocator make the\n"
+	"                         sequence differ from run to run) (default 1)\n";
 
 namespace {
 
@@ -67,6 +79,8 @@ bool parse_sweep_options(int argc, char **argv, SweepOptions &opt, std::string &
 		};
 		if (a == "--verbose") {
 			opt.verbose = true;
+		} else if (a == "--kernel-fail-nth") {
+			opt.kernel_fail_nth = true;
 		} else if (a == "--strategies") {
 			std::vector<std::string> names = list();
 			if (names.empty())
@@ -105,6 +119,14 @@ bool parse_sweep_options(int argc, char **argv, SweepOptions &opt, std::string &
 				error = "--path is uring, ioctl or both";
 				return false;
 			}
+			i++;
+		} else if (a == "--slab-points") {
+			uint64_t v = 0;
+			if (!parse_number(val, 0, 8, v)) {
+				error = "--slab-points needs a number in 0..8";
+				return false;
+			}
+			opt.slab_points = static_cast<unsigned>(v);
 			i++;
 		} else if (a == "--max-n") {
 			if (!parse_number(val, 1, 100000, opt.max_n)) {

@@ -18,13 +18,17 @@ const ComboResult *find(const SweepResult &r, uint32_t strategy, Shape shape, Pa
 	return nullptr;
 }
 
-std::string cell(const ComboResult *c)
+std::string cell(const ComboResult *c, bool kernel)
 {
 	if (!c)
 		return "-";
+	if (kernel && c->complete && !c->violated)
+		return std::to_string(c->ops_swept) + "/" + std::to_string(c->points) + "/" +
+		       std::to_string(c->module_allocs);
 	if (c->complete && !c->violated)
 		return std::to_string(c->allocations);
-	return "FAIL@n=" + std::to_string(c->last_n);
+	return (kernel ? "FAIL@op=" + std::to_string(c->ops_swept) + ",n=" : "FAIL@n=") +
+	       std::to_string(c->last_n);
 }
 
 std::string pad(const std::string &s, size_t width, bool left)
@@ -39,15 +43,18 @@ std::string pad(const std::string &s, size_t width, bool left)
 
 std::string format_table(const SweepResult &r, const SweepOptions &opt)
 {
+	const bool k = opt.kernel_fail_nth;
 	std::string out =
-		"allocations per strategy x path x shape (each swept with n = 1 .. allocations + 1):\n";
+		k ? "ops/fault points/module allocations per strategy x path x shape (each op swept "
+		    "with fail-nth = 1 .. its fault points + 1):\n"
+		  : "allocations per strategy x path x shape (each swept with n = 1 .. allocations + 1):\n";
 	std::vector<size_t> widths;
 	std::string line = pad("strategy", 12, true) + pad("path", 6, true);
 	for (Shape s : opt.shapes) {
 		size_t w = std::string(shape_name(s)).size() + 2;
 		for (const ComboResult &c : r.combos)
 			if (c.shape == s)
-				w = std::max(w, cell(&c).size() + 2);
+				w = std::max(w, cell(&c, k).size() + 2);
 		widths.push_back(w);
 		line += pad(shape_name(s), w, false);
 	}
@@ -56,21 +63,22 @@ std::string format_table(const SweepResult &r, const SweepOptions &opt)
 		for (PathKind p : opt.paths) {
 			line = pad(strategy_name(st), 12, true) + pad(path_kind_name(p), 6, true);
 			for (size_t i = 0; i < opt.shapes.size(); i++)
-				line += pad(cell(find(r, st, opt.shapes[i], p)), widths[i], false);
+				line += pad(cell(find(r, st, opt.shapes[i], p), k), widths[i], false);
 			out += line + "\n";
 		}
 	}
 	return out;
 }
 
-std::string format_verdict(const SweepResult &r)
+std::string format_verdict(const SweepResult &r, bool kernel_fail_nth)
 {
 	const SweepTotals &t = r.totals;
 	char buf[256];
 	std::snprintf(buf, sizeof(buf),
-		      "nth-sweep: %s ops=%llu injected=%llu ok=%llu ENOMEM=%llu absorbed=%llu "
+		      "%s: %s ops=%llu injected=%llu ok=%llu ENOMEM=%llu absorbed=%llu "
 		      "lost=%llu duplicated=%llu leaked=%llu",
-		      r.passed() ? "PASS" : "FAIL", static_cast<unsigned long long>(t.ops),
+		      kernel_fail_nth ? "kernel-fail-nth" : "nth-sweep", r.passed() ? "PASS" : "FAIL",
+		      static_cast<unsigned long long>(t.ops),
 		      static_cast<unsigned long long>(t.injected),
 		      static_cast<unsigned long long>(t.ok),
 		      static_cast<unsigned long long>(t.enomem),

@@ -48,10 +48,27 @@ struct Bugs {
 	bool late_duplicate = false;		// a second CQE after the call's
 	bool destroy_allocates = false;		// an unreported candidate
 	bool wrong_gear_weight = false;
+	// Kernel fail-nth: an io_uring failure that still completes the
+	// call with a result, and a module allocation the task's fail-nth
+	// cannot reach (made outside task context).
+	bool uring_failure_runs_call = false;
+	bool alloc_outside_task = false;
 };
 
+// The kernel's per-task fail-nth as the fake sees it: each module
+// allocation passes two fault points (fail_dynasync's hook, then the
+// slab), and each io_uring call one before the module sees it (its
+// request allocation: failing it refuses the submission with -EAGAIN).
 struct Module {
 	Bugs bugs;
+	unsigned fail_nth = 0;
+	// True when the next fault point fails (and disarms).
+	bool fault_point()
+	{
+		if (!fail_nth)
+			return false;
+		return --fail_nth == 0;
+	}
 	uint64_t live[DYNASYNC_SITES] = {};
 	uint64_t live_frames[DYNASYNC_STRATEGY_MAX + 1] = {};
 	uint64_t opened = 0;
@@ -72,7 +89,7 @@ struct Object {
 
 class File final : public harness::SweepFile {
 public:
-	explicit File(Module &m) : m_(m) { m_.opened++; }
+	File(Module &m, PathKind path) : m_(m), path_(path) { m_.opened++; }
 	~File() override
 	{
 		for (auto &[h, o] : objects_)
@@ -166,6 +183,11 @@ public:
 
 	int call(const dynasync_call &c, uint64_t ud, std::vector<Completion> &out) override
 	{
+		if (path_ == PathKind::kUring && m_.fault_point()) {
+			if (!m_.bugs.uring_failure_runs_call)
+				return -EAGAIN;
+			out.push_back({ ud, -ENOMEM });
+		}
 		calls_++;
 		auto *o = reinterpret_cast<dynasync_call_out *>(static_cast<uintptr_t>(c.out_ptr));
 		dynasync_call_out local{};
@@ -186,17 +208,34 @@ public:
 	}
 
 private:
-	// The hook: false when this candidate is the nth.
+	// The hook: false when this candidate is the nth, or the task's
+	// fail-nth fails it (fail_dynasync's point, or the slab's after).
 	bool hook(unsigned site)
 	{
 		candidates_++;
 		st_.attempted[site]++;
-		if (candidates_ == nth_) {
-			injections_++;
+		bool in_task = !(m_.bugs.alloc_outside_task && site == DYNASYNC_SITE_TASK);
+		slab_failed_ = false;
+		if (candidates_ == nth_ || (in_task && m_.fault_point())) {
+			injections_ += candidates_ == nth_;
 			st_.injected[site]++;
 			return false;
 		}
+		if (in_task && m_.fault_point()) {
+			st_.failed[site]++;
+			slab_failed_ = true;
+			return false;
+		}
 		return true;
+	}
+
+	// A call's out counts the hook's failure as the module does.
+	void count_failure(dynasync_call_out &out)
+	{
+		if (slab_failed_)
+			out.alloc_failed++;
+		else
+			out.injected++;
 	}
 
 	void take(uint64_t (&got)[DYNASYNC_SITES], unsigned site)
@@ -253,7 +292,7 @@ private:
 		{
 			if (f.hook(site))
 				return true;
-			out.injected++;
+			f.count_failure(out);
 			if (pool && !f.m_.bugs.reserve_does_not_absorb)
 				return true;
 			if (f.m_.bugs.swallow_injection && o.strategy == DYNASYNC_STRATEGY_BOXED)
@@ -398,7 +437,7 @@ private:
 		case DYNASYNC_METHOD_COMPONENTS: {
 			uint64_t got[DYNASYNC_SITES] = {};
 			if (ok && !alloc_object(o.strategy, got)) {
-				out.injected++;
+				count_failure(out);
 				ok = false;
 			}
 			if (!ok && !b.components_object_on_failure)
@@ -437,6 +476,8 @@ private:
 	}
 
 	Module &m_;
+	PathKind path_;
+	bool slab_failed_ = false;	// the hook's last failure was the slab's
 	std::map<uint32_t, Object> objects_;
 	uint32_t next_handle_ = 1;
 	uint64_t nth_ = 0, candidates_ = 0, injections_ = 0;
@@ -450,9 +491,9 @@ class Env final : public harness::SweepEnv {
 public:
 	explicit Env(Module &m) : m_(m) {}
 
-	std::unique_ptr<harness::SweepFile> open(PathKind, std::string &) override
+	std::unique_ptr<harness::SweepFile> open(PathKind path, std::string &) override
 	{
-		return std::make_unique<File>(m_);
+		return std::make_unique<File>(m_, path);
 	}
 	int module_stats(dynasync_stats &s) override
 	{
@@ -464,6 +505,16 @@ public:
 		return 0;
 	}
 	void pause() override {}
+	int task_fail_nth(unsigned n) override
+	{
+		m_.fail_nth = n;
+		return 0;
+	}
+	int task_fail_nth_left(unsigned &left) override
+	{
+		left = m_.fail_nth;
+		return 0;
+	}
 
 private:
 	Module &m_;

@@ -122,3 +122,44 @@ fault_global_off() {
 fault_state() {
 	sed -n "s/^$1 //p" "$ds_fault_dir/state"
 }
+
+# The kernel's own fault injection (debug kernels: CONFIG_FAULT_INJECTION).
+ds_dbg=/sys/kernel/debug
+
+# kernel_faults_available ATTR...: true when /proc/self/fail-nth and each
+# <debugfs>/ATTR exist; else prints why.
+kernel_faults_available() {
+	if [ ! -e /proc/self/fail-nth ]; then
+		echo "no /proc/self/fail-nth: this kernel has no CONFIG_FAULT_INJECTION"
+		return 1
+	fi
+	for a in "$@"; do
+		if [ ! -d "$ds_dbg/$a" ]; then
+			echo "no $ds_dbg/$a: this kernel lacks it"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# kernel_attr ATTR FIELD=VALUE ...: sets <debugfs>/ATTR/FIELD, remembering
+# the old value for kernel_attrs_restore (the next scenario starts from the
+# kernel's defaults).
+kernel_attr() {
+	a=$1
+	shift
+	for kv in "$@"; do
+		f=$ds_dbg/$a/${kv%%=*}
+		echo "$f $(cat "$f")" >>"$ds_tmp/kernel_attrs"
+		echo "${kv#*=}" >"$f" || { echo "cannot set $f to ${kv#*=}"; return 1; }
+	done
+}
+
+# Restores what kernel_attr changed, newest first.
+kernel_attrs_restore() {
+	[ -e "$ds_tmp/kernel_attrs" ] || return 0
+	sed '1!G;h;$!d' "$ds_tmp/kernel_attrs" | while read -r f v; do
+		echo "$v" >"$f"
+	done
+	rm -f "$ds_tmp/kernel_attrs"
+}
