@@ -281,6 +281,8 @@ long ds_ioctl_create(struct file *file, struct dynasync_create __user *uarg)
 	if (ret)
 		goto undo;
 	ret = ds_reserve(f, &handle);
+	if (ret == -ENOMEM)	/* the table's node: FAULT_GET names the cause */
+		ds_fault_scope_failure(&f->fault, DS_SITE_MISC);
 	if (ret)
 		goto uncharge;
 	c.handle = handle;
@@ -441,6 +443,11 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 			res = ds_reserve(f, &handle);
 			if (res)
 				atomic_dec(&f->nobjects);
+			/* The table's node allocation: counted like ours. */
+			if (res == -ENOMEM) {
+				ds_fault_scope_failure(&f->fault, DS_SITE_MISC);
+				out.alloc_failed = ds_sat16(c->alloc_failed + 1);
+			}
 		}
 		if (!res) {
 			out.handle = handle;

@@ -206,13 +206,16 @@ bool ds_fault_should_fail(unsigned int site, size_t size,
 	return true;
 }
 
-void ds_fault_real_failure(unsigned int site, struct ds_alloc_tag *tag)
+void ds_fault_scope_failure(struct ds_fault_scope *scope, unsigned int site)
 {
-	struct ds_fault_scope *scope = ds_scope_of(tag);
-
 	atomic64_inc(&ds_global_counters.failed[site]);
 	if (scope)
 		atomic64_inc(&scope->counters.failed[site]);
+}
+
+void ds_fault_real_failure(unsigned int site, struct ds_alloc_tag *tag)
+{
+	ds_fault_scope_failure(ds_scope_of(tag), site);
 	if (tag)
 		WRITE_ONCE(tag->failed, tag->failed + 1);
 }

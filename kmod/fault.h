@@ -50,6 +50,8 @@ bool ds_fault_should_fail(unsigned int site, size_t size,
 			  struct ds_alloc_tag *tag);
 /* The allocation that was let through failed for real. */
 void ds_fault_real_failure(unsigned int site, struct ds_alloc_tag *tag);
+/* A failed kernel allocation outside the hook (e.g. the handle table's). */
+void ds_fault_scope_failure(struct ds_fault_scope *scope, unsigned int site);
 
 long ds_fault_ioctl_set(struct ds_fault_scope *s,
 			struct dynasync_fault_policy __user *uarg);

@@ -170,6 +170,7 @@ struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
 			       struct ds_alloc_tag *tag)
 {
 	struct ds_pool *pool;
+	u32 counted;
 
 	if (!elem_size || elem_size > KMALLOC_MAX_SIZE || !min_nr)
 		return NULL;
@@ -179,9 +180,17 @@ struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
 		return NULL;
 	pool->elem_size = elem_size;
 	pool->tag = tag;
+	counted = tag ? READ_ONCE(tag->injected) + READ_ONCE(tag->failed) : 0;
 	pool->mempool = mempool_create(min_nr, ds_pool_refill, ds_pool_release,
 				       pool);
 	if (!pool->mempool) {
+		/*
+		 * mempool_create() also allocates its own struct and element
+		 * array, outside our hook: a failure there is a real failure
+		 * too, so that the -ENOMEM names its cause like every other.
+		 */
+		if (tag && READ_ONCE(tag->injected) + READ_ONCE(tag->failed) == counted)
+			ds_fault_real_failure(DS_SITE_RESERVE, tag);
 		ds_free(pool, sizeof(*pool), DS_SITE_RESERVE);
 		return NULL;
 	}

@@ -1,5 +1,6 @@
 #!/bin/bash
-# make check: every test, host first, then the VM. Each step's full output
+# make check: every test, host first, then the VM, then the VM on the debug
+# kernel. Each step's full output
 # is in build/logs/STEP.log; TAP and GoogleTest results are counted, and a
 # step that dies without reporting counts as a failure. Ends with one line:
 #   N passed, N failed, N skipped
@@ -104,6 +105,38 @@ else
 	step_failed
 fi
 
-echo "check: $(( $(date +%s) - t0 ))s; logs in build/logs, VM logs in build/vm-check"
+# 5. Everything of step 4 again on the debug kernel (KASAN, KFENCE, kmemleak,
+#    lockdep, UBSAN; built from linux-source-6.1 on first use, then cached),
+#    plus the kernel's own fail-nth and fail_function scenarios there, the
+#    kmemleak scans after rmmod, and the splat check. DS_CHECK_DEBUG=0 skips
+#    it (counted as skipped, so a short run says what it left out).
+if [ "${DS_CHECK_DEBUG:-1}" = 0 ]; then
+	echo "== vm-debug"
+	echo "  skipped: DS_CHECK_DEBUG=0 (make check-debug runs it alone)"
+	skipped=$((skipped + 1))
+else
+	t_debug=$(date +%s)
+	step vm-debug $make check-debug
+	rc=$step_rc
+	res=$top/build/vm-debug/results.log
+	if [ -e "$res" ]; then
+		count_tap "$res"
+		grep -aE '^(not )?ok [0-9]+ vm: (scenario|kmemleak)' "$res" |
+			sed -E 's/^(not ok|ok) [0-9]+ vm: /  \1: /'
+	fi
+	grep -E '^(vm|debug-kernel): ' "$logs/vm-debug.log" | sed 's/^/  /'
+	if [ -e "$top/build/vm-debug/console.log" ] &&
+	   bash scripts/check-log.sh "$top/build/vm-debug/console.log" > "$logs/vm-debug-splats.log"; then
+		passed=$((passed + 1)); echo "  ok: debug kernel log free of KASAN/KFENCE/UBSAN/lockdep/kmemleak reports and splats"
+	else
+		failed=$((failed + 1)); echo "  FAIL: debug kernel log has splats (or no log):"
+		sed 's/^/  | /' "$logs/vm-debug-splats.log" 2>/dev/null
+	fi
+	grep -q '^DYNASYNC-VM-EXIT: 0' "$top/build/vm-debug/console.log" 2>/dev/null || step_failed
+	[ $rc -eq 0 ] || [ -e "$res" ] || step_failed
+	echo "  vm-debug: $(( $(date +%s) - t_debug ))s (debug kernel build included when not cached)"
+fi
+
+echo "check: $(( $(date +%s) - t0 ))s; logs in build/logs, VM logs in build/vm-check, build/vm-debug"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]
