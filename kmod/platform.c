@@ -190,7 +190,7 @@ struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
 		 * too, so that the -ENOMEM names its cause like every other.
 		 */
 		if (tag && READ_ONCE(tag->injected) + READ_ONCE(tag->failed) == counted)
-			ds_fault_real_failure(DS_SITE_RESERVE, tag);
+			ds_fault_real_failure(DS_SITE_MISC, tag);
 		ds_free(pool, sizeof(*pool), DS_SITE_RESERVE);
 		return NULL;
 	}

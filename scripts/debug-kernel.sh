@@ -118,4 +118,14 @@ t3=$(date +%s)
 echo "debug-kernel: extract $((t1 - t0))s, configure $((t2 - t1))s, build $((t3 - t2))s," \
 	"total $((t3 - t0))s"
 date -u +%FT%TZ >"$stamp"
+# Trees of other keys (an older fragment or package) are dead weight of
+# about 1.7 GB each: drop those no other run holds.
+for old in "$cache"/debug-kernel/*/; do
+	old=${old%/}
+	[ "$old" = "$dir" ] && continue
+	(
+		exec 8>"$old/lock" && flock -n 8 && rm -rf "$old" &&
+			echo "debug-kernel: removed the stale tree ${old##*/}"
+	) || true
+done
 report

@@ -311,9 +311,10 @@ struct dynasync_strategy_stats {
 #define DYNASYNC_SITE_ARGS	3	/* argument buffers (no current trait needs one) */
 #define DYNASYNC_SITE_RESERVE	4
 /*
- * Kernel allocations outside the module's allocator count their failures
- * too (FAULT_GET's failed[], out.alloc_failed), so every -ENOMEM names a
- * cause: the handle table's under MISC, a reserve pool's own under RESERVE.
+ * Kernel allocations made for the module outside its allocator (the handle
+ * table's nodes, a reserve pool's own struct and element array) count
+ * their failures under MISC (FAULT_GET's failed[], out.alloc_failed, but
+ * not attempted[]), so every -ENOMEM names a cause.
  */
 #define DYNASYNC_SITE_MISC	5
 #define DYNASYNC_SITES		8	/* array size; unused entries are 0 */

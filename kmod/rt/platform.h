@@ -51,7 +51,7 @@ enum ds_site {
 	DS_SITE_OBJECT = 2,	/* trait objects */
 	DS_SITE_ARGS = 3,	/* argument buffers */
 	DS_SITE_RESERVE = 4,	/* reserve pool refills */
-	DS_SITE_MISC = 5,	/* global operator new; failures of the handle table */
+	DS_SITE_MISC = 5,	/* global operator new; failures outside the hook */
 	DS_SITE_COUNT
 };
 

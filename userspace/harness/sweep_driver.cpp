@@ -279,7 +279,7 @@ Driver::Step Driver::one_op_n(ComboResult &cr, uint64_t k, uint64_t n, NthRecord
 		violation(armed.error());
 	if (reached && !armed.injected() && !violated_) {
 		points = armed.points();
-		if (armed.module_injected() || armed.module_failed())
+		if (armed.module_injected() || armed.module_failed() || armed.outside_failed())
 			violation("nothing injected, yet the module counted " +
 				  std::to_string(armed.module_injected()) + " injected and " +
 				  std::to_string(armed.module_failed()) +
@@ -290,8 +290,7 @@ Driver::Step Driver::one_op_n(ComboResult &cr, uint64_t k, uint64_t n, NthRecord
 	}
 	if (reached && armed.injected()) {
 		r_.totals.injected++;
-		if (armed.module_injected() > 1 || armed.module_failed() > 1 ||
-		    (armed.module_injected() && armed.module_failed()))
+		if (armed.module_injected() + armed.module_failed() + armed.outside_failed() > 1)
 			violation("one fail-nth injection, yet the module counted " +
 				  std::to_string(armed.module_injected()) + " injected and " +
 				  std::to_string(armed.module_failed()) +

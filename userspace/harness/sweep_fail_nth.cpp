@@ -40,7 +40,11 @@ template <typename Op> int FailNthFile::op(Op &&do_op)
 	}
 	attempted_ = sum_sites(after.attempted) - sum_sites(before.attempted);
 	mod_injected_ = sum_sites(after.injected) - sum_sites(before.injected);
-	mod_failed_ = sum_sites(after.failed) - sum_sites(before.failed);
+	// MISC's failed[] also counts kernel allocations outside the module's
+	// allocator (uapi): those are not the op's module allocations.
+	uint64_t misc = after.failed[DYNASYNC_SITE_MISC] - before.failed[DYNASYNC_SITE_MISC];
+	mod_failed_ = sum_sites(after.failed) - sum_sites(before.failed) - misc;
+	outside_failed_ = misc;
 	return res;
 }
 

@@ -45,6 +45,9 @@ public:
 	uint64_t module_attempted() const { return attempted_; }
 	uint64_t module_injected() const { return mod_injected_; }
 	uint64_t module_failed() const { return mod_failed_; }
+	// Failures of kernel allocations made for the module outside its
+	// allocator (FAULT_GET's failed[MISC]: the handle table, mempools).
+	uint64_t outside_failed() const { return outside_failed_; }
 	// Arming, reading back or the counters failed: why ("" if not).
 	const std::string &error() const { return error_; }
 
@@ -59,7 +62,7 @@ private:
 	uint64_t ops_ = 0;
 	bool reached_ = false, injected_ = false, last_was_target_ = false;
 	unsigned points_ = 0;
-	uint64_t attempted_ = 0, mod_injected_ = 0, mod_failed_ = 0;
+	uint64_t attempted_ = 0, mod_injected_ = 0, mod_failed_ = 0, outside_failed_ = 0;
 	std::string error_;
 };
 

@@ -255,6 +255,13 @@ private:
 		unsigned n = strategy == DYNASYNC_STRATEGY_RESERVE ? 2 + kReserveFrames : 1;
 		for (unsigned i = 0; i < n; i++) {
 			unsigned site = i ? DYNASYNC_SITE_RESERVE : DYNASYNC_SITE_OBJECT;
+			// mempool_create()'s own allocation, outside the hook: a
+			// fail-nth point whose failure counts under MISC (uapi).
+			if (i == 1 && m_.fault_point()) {
+				st_.failed[DYNASYNC_SITE_MISC]++;
+				give_back(got);
+				return false;
+			}
 			if (!hook(site)) {
 				give_back(got);
 				return false;
