@@ -97,6 +97,8 @@ struct ComboResult {
 	uint64_t points = 0;
 	uint64_t module_allocs = 0;
 	uint64_t hit_dynasync = 0, hit_slab = 0;
+	// Ops swept again because their counts disagreed in a pass.
+	uint64_t resweeps = 0;
 };
 
 struct SweepTotals {
@@ -123,6 +125,8 @@ struct SweepResult {
 struct SweepSinks {
 	std::function<void(const std::string &)> violation;
 	std::function<void(const ComboResult &, const NthRecord &)> nth;
+	// Kernel fail-nth: an op whose coverage counts disagreed, swept again.
+	std::function<void(const std::string &)> resweep;
 };
 
 SweepResult run_sweep(SweepEnv &env, const SweepOptions &opt, const SweepSinks &sinks);

@@ -192,6 +192,9 @@ int cmd_sweep(const char *device_path, int argc, char **argv)
 	sinks.violation = [](const std::string &what) {
 		std::fprintf(stderr, "violation: %s\n", what.c_str());
 	};
+	sinks.resweep = [](const std::string &what) {
+		std::fprintf(stderr, "note: %s\n", what.c_str());
+	};
 	sinks.nth = [&](const ComboResult &c, const NthRecord &rec) {
 		runs++;
 		if (!opt.verbose)
@@ -230,6 +233,14 @@ int cmd_sweep(const char *device_path, int argc, char **argv)
 		    "%llu SUM(s) failed after taking items (kept, as the model allows)\n",
 		    r.combos.size(), static_cast<unsigned long long>(runs), secs,
 		    static_cast<unsigned long long>(r.totals.sum_partial));
+	if (opt.kernel_fail_nth) {
+		uint64_t resweeps = 0;
+		for (const ComboResult &c : r.combos)
+			resweeps += c.resweeps;
+		std::printf("%llu op(s) swept again because a fault point moved between runs "
+			    "(the exact coverage must hold in one of 3 passes)\n",
+			    static_cast<unsigned long long>(resweeps));
+	}
 	if (!r.passed())
 		std::fprintf(stderr, "%llu violation(s), listed above\n",
 			     static_cast<unsigned long long>(r.totals.violations));

@@ -320,53 +320,69 @@ void Driver::combo_kernel(ComboResult &cr)
 {
 	const std::string name = std::string(strategy_name(cr.strategy)) + "/" +
 				 shape_name(cr.shape) + "/" + path_kind_name(cr.path);
+	// Rarely a fault point moves between runs (work the kernel does in
+	// the task only sometimes): a pass whose counts disagree is repeated,
+	// and one pass of kPasses must show the exact coverage.
+	constexpr unsigned kPasses = 3;
 	for (uint64_t k = 0;; k++) {
-		uint64_t hit_dynasync = 0, hit_slab = 0;
-		uint64_t allocs_before = cr.module_allocs;
-		for (uint64_t n = 1;; n++) {
-			if (n > opt_.max_n) {
+		for (unsigned pass = 0;; pass++) {
+			const ComboResult before = cr;
+			uint64_t hit_dynasync = 0, hit_slab = 0;
+			for (uint64_t n = 1;; n++) {
+				if (n > opt_.max_n) {
+					report(name + " op=" + std::to_string(k),
+					       "still injecting at fail-nth " +
+						       std::to_string(opt_.max_n) + " (the cap)");
+					cr.violated = true;
+					return;
+				}
+				cr.last_n = n;
+				NthRecord rec;
+				uint64_t points = 0;
+				bool reached = false;
+				Step s = one_op_n(cr, k, n, rec, points, reached);
+				if (s == Step::kStop) {
+					cr.violated = true;
+					return;
+				}
+				if (!reached) {
+					cr.complete = true;
+					return;
+				}
+				if (s == Step::kNext) {
+					hit_dynasync += rec.module_injected ? 1 : 0;
+					hit_slab += rec.module_failed ? 1 : 0;
+					continue;
+				}
+				cr.ops_swept++;
+				cr.points += points;
+				break;
+			}
+			uint64_t allocs = cr.module_allocs - before.module_allocs;
+			uint64_t want_slab = allocs * opt_.slab_points;
+			if (!opt_.slab_points || (hit_dynasync == allocs && hit_slab == want_slab)) {
+				cr.hit_dynasync += hit_dynasync;
+				cr.hit_slab += hit_slab;
+				break;
+			}
+			std::string what = "the op makes " + std::to_string(allocs) +
+					   " module allocation(s) fault-free, but the sweep failed " +
+					   std::to_string(hit_dynasync) + " at fail_dynasync and " +
+					   std::to_string(hit_slab) + " after it (expected " +
+					   std::to_string(allocs) + " and " +
+					   std::to_string(want_slab) + ")";
+			if (pass + 1 == kPasses) {
 				report(name + " op=" + std::to_string(k),
-				       "still injecting at fail-nth " + std::to_string(opt_.max_n) +
-					       " (the cap)");
+				       what + " in each of " + std::to_string(kPasses) + " passes");
 				cr.violated = true;
 				return;
 			}
-			cr.last_n = n;
-			NthRecord rec;
-			uint64_t points = 0;
-			bool reached = false;
-			Step s = one_op_n(cr, k, n, rec, points, reached);
-			if (s == Step::kStop) {
-				cr.violated = true;
-				return;
-			}
-			if (!reached) {
-				cr.complete = true;
-				return;
-			}
-			if (s == Step::kNext) {
-				hit_dynasync += rec.module_injected ? 1 : 0;
-				hit_slab += rec.module_failed ? 1 : 0;
-				continue;
-			}
-			cr.ops_swept++;
-			cr.points += points;
-			break;
-		}
-		uint64_t allocs = cr.module_allocs - allocs_before;
-		cr.hit_dynasync += hit_dynasync;
-		cr.hit_slab += hit_slab;
-		uint64_t want_slab = allocs * opt_.slab_points;
-		if (opt_.slab_points && (hit_dynasync != allocs || hit_slab != want_slab)) {
-			report(name + " op=" + std::to_string(k),
-			       "the op makes " + std::to_string(allocs) +
-				       " module allocation(s) fault-free, but the sweep failed " +
-				       std::to_string(hit_dynasync) + " at fail_dynasync and " +
-				       std::to_string(hit_slab) + " after it (expected " +
-				       std::to_string(allocs) + " and " + std::to_string(want_slab) +
-				       ")");
-			cr.violated = true;
-			return;
+			const uint64_t resweeps = cr.resweeps + 1;
+			cr = before;
+			cr.resweeps = resweeps;
+			if (sinks_.resweep)
+				sinks_.resweep(name + " op=" + std::to_string(k) + ": " + what +
+					       "; sweeping the op again");
 		}
 	}
 }

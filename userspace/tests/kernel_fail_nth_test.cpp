@@ -164,7 +164,7 @@ TEST(KernelFailNth, AnAllocationOutOfTheTasksReachIsACoverageGap)
 	EXPECT_FALSE(o.r.passed());
 	EXPECT_TRUE(o.mentions("boxed/flat/uring op=1: the op makes 2 module allocation(s) "
 			       "fault-free, but the sweep failed 1 at fail_dynasync and 1 after it "
-			       "(expected 2 and 2)"))
+			       "(expected 2 and 2) in each of 3 passes"))
 		<< o.all();
 }
 
