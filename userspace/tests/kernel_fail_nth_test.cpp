@@ -6,7 +6,7 @@
 // promise under it caught with a message naming the problem.
 #include <gtest/gtest.h>
 
-#include "sweep_fake_module.h"
+#include "sweep_outcome.h"
 #include "userspace/harness/names.h"
 
 namespace {
@@ -20,25 +20,8 @@ using harness::SweepResult;
 constexpr uint32_t kBoxed = DYNASYNC_STRATEGY_BOXED;
 constexpr uint32_t kReserve = DYNASYNC_STRATEGY_RESERVE;
 
-struct Outcome {
-	SweepResult r;
-	std::vector<std::string> violations;
-
-	bool mentions(const std::string &what) const
-	{
-		for (const std::string &v : violations)
-			if (v.find(what) != std::string::npos)
-				return true;
-		return false;
-	}
-	std::string all() const
-	{
-		std::string s;
-		for (const std::string &v : violations)
-			s += v + "\n";
-		return s;
-	}
-};
+using fake::Outcome;
+using fake::sweep;
 
 SweepOptions kernel_options(std::vector<uint32_t> strategies, std::vector<Shape> shapes,
 			    std::vector<PathKind> paths = { PathKind::kUring })
@@ -50,19 +33,6 @@ SweepOptions kernel_options(std::vector<uint32_t> strategies, std::vector<Shape>
 	o.paths = std::move(paths);
 	o.leak_poll_ms = 0;
 	return o;
-}
-
-Outcome sweep(const fake::Bugs &bugs, const SweepOptions &opt)
-{
-	fake::Module m;
-	m.bugs = bugs;
-	fake::Env env(m);
-	Outcome out;
-	harness::SweepSinks sinks;
-	sinks.violation = [&](const std::string &v) { out.violations.push_back(v); };
-	out.r = harness::run_sweep(env, opt, sinks);
-	EXPECT_EQ(m.fail_nth, 0u) << "the sweep left fail-nth armed";
-	return out;
 }
 
 TEST(KernelFailNth, SweepsEveryOpOfEveryShapeThroughAllItsFaultPoints)

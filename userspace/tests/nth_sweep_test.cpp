@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <numeric>
 
-#include "sweep_fake_module.h"
+#include "sweep_outcome.h"
 #include "userspace/harness/names.h"
 
 namespace {
@@ -17,32 +17,8 @@ using harness::Shape;
 using harness::SweepOptions;
 using harness::SweepResult;
 
-struct Outcome {
-	SweepResult r;
-	std::vector<std::string> violations;
-
-	bool mentions(const std::string &what) const
-	{
-		for (const std::string &v : violations)
-			if (v.find(what) != std::string::npos)
-				return true;
-		return false;
-	}
-	std::string all() const
-	{
-		std::string s;
-		for (const std::string &v : violations)
-			s += v + "\n";
-		return s;
-	}
-	const ComboResult *combo(uint32_t strategy, Shape shape) const
-	{
-		for (const ComboResult &c : r.combos)
-			if (c.strategy == strategy && c.shape == shape)
-				return &c;
-		return nullptr;
-	}
-};
+using fake::Outcome;
+using fake::sweep;
 
 SweepOptions options(std::vector<uint32_t> strategies, std::vector<Shape> shapes)
 {
@@ -52,18 +28,6 @@ SweepOptions options(std::vector<uint32_t> strategies, std::vector<Shape> shapes
 	o.paths = { PathKind::kUring };
 	o.leak_poll_ms = 0;
 	return o;
-}
-
-Outcome sweep(const fake::Bugs &bugs, const SweepOptions &opt)
-{
-	fake::Module m;
-	m.bugs = bugs;
-	fake::Env env(m);
-	Outcome out;
-	harness::SweepSinks sinks;
-	sinks.violation = [&](const std::string &v) { out.violations.push_back(v); };
-	out.r = harness::run_sweep(env, opt, sinks);
-	return out;
 }
 
 Outcome sweep(const fake::Bugs &bugs, uint32_t strategy, Shape shape)
