@@ -37,7 +37,7 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Werror
 
-.PHONY: deps module selftests harness host-tests initramfs run check faults fault check-debug clean
+.PHONY: deps module selftests harness host-tests bench-deps bench-host initramfs run check faults fault check-debug clean
 
 deps:
 	@bash scripts/deps.sh
@@ -108,6 +108,28 @@ $(B)/host-tests: $(HOST_OBJS)
 	$(CXX) $(HOST_FLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
 
 host-tests: deps $(B)/host-tests
+
+# ---- host benchmarks (Google Benchmark): the same runtime sources, optimised,
+# no sanitizers; results in build/bench/ (host.json, host.md, host-*.png) --
+BENCH_SRCS := $(wildcard userspace/bench/*.cpp)
+BENCH_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O2 -DNDEBUG \
+	-Ikmod -I. -Iuserspace/host -fno-rtti -fno-exceptions
+BENCH_OBJ := $(B)/bench-obj
+BENCH_OBJS := $(patsubst %.cpp,$(BENCH_OBJ)/%.o,$(RT_SRCS) $(HOST_SRCS) $(BENCH_SRCS))
+-include $(BENCH_OBJS:.o=.d)
+
+$(BENCH_OBJ)/%.o: %.cpp | bench-deps
+	@mkdir -p $(@D)
+	$(CXX) $(WARN) $(BENCH_FLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/host-bench: $(BENCH_OBJS)
+	$(CXX) $(BENCH_FLAGS) -o $@ $^ -lbenchmark -pthread
+
+bench-deps:
+	@bash scripts/bench/deps.sh
+
+bench-host: deps $(B)/host-bench
+	@bash scripts/bench/host.sh $(B)/host-bench $(B)/bench
 
 # ---- the VM --------------------------------------------------------------
 initramfs: module selftests harness
