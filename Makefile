@@ -8,6 +8,8 @@
 #                 scenarios in the VM
 #   make faults   the fault-injection scenarios alone (scripts/faults/) in the VM
 #   make fault SCENARIO=NAME   one of them (e.g. SCENARIO=storm)
+#   make bench-host  host benchmarks (Google Benchmark): build/bench/host.json,
+#                 host.md (ratios, targets) and host-*.png (gnuplot)
 #   make check-debug  the VM tests on a debug kernel (KASAN, KFENCE, kmemleak,
 #                 lockdep, UBSAN, fault injection) built and cached by
 #                 scripts/debug-kernel.sh; ~4 min the first time
