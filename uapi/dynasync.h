@@ -313,7 +313,8 @@ struct dynasync_call_out {
 	 * failed, and that failed for real. A call that got -ENOMEM has at
 	 * least one of the two; one with injections may still succeed (a
 	 * RESERVE pool absorbs them). Also written when the call's
-	 * bookkeeping could not be allocated (-ENOMEM before it ran).
+	 * bookkeeping could not be allocated (-ENOMEM or -EDQUOT before it
+	 * ran).
 	 */
 	__u16 injected;		/* saturates at 65535 */
 	__u16 alloc_failed;	/* saturates at 65535 */
