@@ -129,12 +129,14 @@ struct ds_file {
 
 int ds_file_open(struct file *file)
 {
-	struct ds_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	/* Charged to the opener's memcg, like everything made for the file. */
+	struct ds_file *f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 
 	if (!f)
 		return -ENOMEM;
-	xa_init_flags(&f->objects, XA_FLAGS_ALLOC1);
+	xa_init_flags(&f->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	ds_fault_scope_init(&f->fault);
+	ds_account_open(&f->fault.account);
 	file->private_data = f;
 	return 0;
 }
@@ -151,6 +153,7 @@ void ds_file_release(struct file *file)
 		ds_object_put(obj);
 	}
 	xa_destroy(&f->objects);
+	ds_account_release(&f->fault.account);
 	kfree(f);
 }
 
@@ -173,16 +176,19 @@ static int ds_charge_objects(struct ds_file *f, unsigned int n)
  */
 static int ds_reserve(struct ds_file *f, u32 *handle)
 {
+	/* Its node goes to the file's memcg, also from a kworker's task work. */
+	struct mem_cgroup *old = ds_account_enter(&f->fault.account);
 	int ret = xa_alloc_cyclic(&f->objects, handle, NULL, XA_LIMIT(1, INT_MAX),
-				  &f->next_handle, GFP_KERNEL);
+				  &f->next_handle, GFP_KERNEL_ACCOUNT);
 
+	ds_account_leave(&f->fault.account, old);
 	return ret < 0 ? ret : 0;
 }
 
 /* Fills a reserved handle: needs no memory (the slot exists). */
 static int ds_publish(struct ds_file *f, u32 handle, struct ds_object *obj)
 {
-	return xa_err(xa_store(&f->objects, handle, obj, GFP_KERNEL));
+	return xa_err(xa_store(&f->objects, handle, obj, GFP_KERNEL_ACCOUNT));
 }
 
 /* Removes @handle if it still names @obj; drops the table's reference. */
@@ -397,10 +403,10 @@ static int ds_call_prepare(struct ds_file *f, const struct dynasync_call *uc,
 		ret = -ENOBUFS;
 		goto out_inflight;
 	}
-	c = ds_call_alloc(obj, uc->method);
-	if (!c) {
+	ret = ds_call_alloc(obj, uc->method, &c);
+	if (ret) {
+		/* -ENOMEM, or -EDQUOT: the file's byte budget is spent. */
 		ds_report_alloc_failure(uc, obj);
-		ret = -ENOMEM;
 		goto out_inflight;
 	}
 	c->method = uc->method;
@@ -592,15 +598,16 @@ long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg)
 	long ret = 0;
 	int i, j;
 
-	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	s = kmalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
 	if (copy_from_user(s, uarg, sizeof(*s))) {
 		ret = -EFAULT;
 		goto out;
 	}
+	/* bytes is out only (it was reserved[0]: zero from older callers). */
 	if (s->flags || s->reserved0 || s->reserved[0] || s->reserved[1] ||
-	    s->reserved[2] || s->reserved[3]) {
+	    s->reserved[2]) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -611,6 +618,7 @@ long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg)
 	s->completions = atomic64_read(&f->completions);
 	s->sink_total = READ_ONCE(f->sink.received);
 	s->sink_deliveries = READ_ONCE(f->sink.deliveries);
+	s->bytes = ds_account_bytes(&f->fault.account);
 	for (i = 0; i < DS_SITE_COUNT; i++)
 		s->live_allocs[i] = ds_live_allocations_at(i);
 	for (i = DYNASYNC_STRATEGY_BOXED; i <= DYNASYNC_STRATEGY_MAX; i++) {

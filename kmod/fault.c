@@ -257,7 +257,7 @@ long ds_fault_ioctl_get(struct ds_fault_scope *s,
 	long ret = 0;
 	int i;
 
-	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	st = kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 	if (!st)
 		return -ENOMEM;
 	spin_lock_irqsave(&p->lock, flags);

@@ -14,6 +14,7 @@
 
 #include "uapi/dynasync.h"
 #include "rt/platform.h"
+#include "account.h"
 
 /* One policy and the state it keeps while armed. */
 struct ds_fault_policy {
@@ -34,10 +35,14 @@ struct ds_fault_counters {
 	atomic64_t failed[DS_SITE_COUNT];
 };
 
-/* What an open file owns: its policy and the counters of its allocations. */
+/*
+ * What an open file owns (tags point here): its policy, the counters of
+ * its allocations, and what they cost (bytes, memcg).
+ */
 struct ds_fault_scope {
 	struct ds_fault_policy policy;
 	struct ds_fault_counters counters;
+	struct ds_account account;
 };
 
 void ds_fault_scope_init(struct ds_fault_scope *s);

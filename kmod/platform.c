@@ -30,7 +30,7 @@ static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
 	      DS_ENOSPC == ENOSPC && DS_EOVERFLOW == EOVERFLOW &&
 	      DS_ETIMEDOUT == ETIMEDOUT && DS_ECANCELED == ECANCELED &&
 	      DS_ENOENT == ENOENT && DS_EINTR == EINTR && DS_EMFILE == EMFILE &&
-	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS);
+	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS && DS_EDQUOT == EDQUOT);
 
 /* Failure is always handled by the caller: never warn about it. */
 static const gfp_t ds_gfp_map[DS_GFP_COUNT] = {
@@ -70,48 +70,91 @@ noinline __noclone void *ds_slab_alloc(size_t size, gfp_t flags)
 }
 ALLOW_ERROR_INJECTION(ds_slab_alloc, NULL);
 
-/* Every allocation of the module: the fault hook, then kmalloc. */
+static struct ds_account *ds_account_of(const struct ds_alloc_tag *tag)
+{
+	struct ds_fault_scope *scope = tag ? tag->scope : NULL;
+
+	return scope ? &scope->account : NULL;
+}
+
+/* Why the allocation on @tag failed: ds_alloc_errno() reads it. */
+static void ds_note_failure(struct ds_alloc_tag *tag, bool quota)
+{
+	if (tag)
+		WRITE_ONCE(tag->quota_refused, quota);
+}
+
+/*
+ * Every allocation of the module: the file's byte budget, the fault hook,
+ * then kmalloc, charged to the file's memcg (__GFP_ACCOUNT under its
+ * active memcg; without a file, to the caller's, if it is a user task). A
+ * refusal by the budget is no allocation attempt: the fault injector
+ * neither sees nor counts it, and it is no failure (-EDQUOT, not -ENOMEM).
+ */
 static void *ds_kmalloc(size_t size, size_t align, gfp_t flags,
 			unsigned int site, struct ds_alloc_tag *tag)
 {
+	struct ds_account *acct = ds_account_of(tag);
+	struct mem_cgroup *old;
 	void *p;
 
 	if (site >= DS_SITE_COUNT || !size || size > KMALLOC_MAX_SIZE ||
 	    !is_power_of_2(align) || align > PAGE_SIZE)
-		return NULL;
+		goto fail;
 	if (READ_ONCE(ds_forced_sites) & (1U << site))
+		goto fail;
+	if (acct && !ds_account_charge(acct, size)) {
+		ds_note_failure(tag, true);
 		return NULL;
+	}
 	if (ds_fault_should_fail(site, size, tag))
-		return NULL;
+		goto uncharge;
+	flags |= __GFP_ACCOUNT;
+	old = ds_account_enter(acct);
 	p = ds_slab_alloc(size, flags);
 	if (p && !IS_ALIGNED((unsigned long)p, align)) {
 		/* Power-of-two kmalloc sizes are naturally aligned. */
 		kfree(p);
 		p = ds_slab_alloc(roundup_pow_of_two(max(size, align)), flags);
 	}
+	ds_account_leave(acct, old);
 	if (!p) {
 		ds_fault_real_failure(site, tag);
-		return NULL;
+		goto uncharge;
 	}
 	atomic_long_inc(&ds_live[site]);
 	atomic_long_add(size, &ds_live_bytes[site]);
 	return p;
+uncharge:
+	if (acct)
+		ds_account_uncharge(acct, size);
+fail:
+	ds_note_failure(tag, false);
+	return NULL;
 }
 
 void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 	       struct ds_alloc_tag *tag)
 {
-	if (gfp >= DS_GFP_COUNT)
+	if (gfp >= DS_GFP_COUNT) {
+		ds_note_failure(tag, false);
 		return NULL;
+	}
 	return ds_kmalloc(size, align, ds_gfp_map[gfp], site, tag);
 }
 
-void ds_free(void *p, size_t size, unsigned int site)
+/* Gives the bytes back to the file that paid for them, exactly once. */
+void ds_free(void *p, size_t size, unsigned int site,
+	     const struct ds_alloc_tag *tag)
 {
+	struct ds_account *acct = ds_account_of(tag);
+
 	if (!p || site >= DS_SITE_COUNT)
 		return;
 	atomic_long_dec(&ds_live[site]);
 	atomic_long_sub(size, &ds_live_bytes[site]);
+	if (acct)
+		ds_account_uncharge(acct, size);
 	kfree(p);
 }
 
@@ -148,6 +191,7 @@ int ds_alloc_error_take(void)
 struct ds_pool {
 	mempool_t *mempool;
 	size_t elem_size;
+	size_t internal;	/* bytes of the mempool's own struct and array */
 	struct ds_alloc_tag *tag;
 };
 
@@ -163,35 +207,56 @@ static void ds_pool_release(void *p, void *data)
 {
 	struct ds_pool *pool = data;
 
-	ds_free(p, pool->elem_size, DS_SITE_RESERVE);
+	ds_free(p, pool->elem_size, DS_SITE_RESERVE, pool->tag);
 }
 
 struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
 			       struct ds_alloc_tag *tag)
 {
+	struct ds_account *acct = ds_account_of(tag);
+	struct mem_cgroup *old;
 	struct ds_pool *pool;
 	u32 counted;
 
-	if (!elem_size || elem_size > KMALLOC_MAX_SIZE || !min_nr)
+	if (!elem_size || elem_size > KMALLOC_MAX_SIZE || !min_nr ||
+	    min_nr > (KMALLOC_MAX_SIZE - sizeof(mempool_t)) / sizeof(void *)) {
+		ds_note_failure(tag, false);
 		return NULL;
+	}
 	pool = ds_alloc(sizeof(*pool), __alignof__(*pool), DS_GFP_KERNEL,
 			DS_SITE_RESERVE, tag);
 	if (!pool)
 		return NULL;
 	pool->elem_size = elem_size;
 	pool->tag = tag;
+	/* mempool's own allocations count against the file's budget too. */
+	pool->internal = sizeof(mempool_t) + min_nr * sizeof(void *);
+	if (acct && !ds_account_charge(acct, pool->internal)) {
+		ds_free(pool, sizeof(*pool), DS_SITE_RESERVE, tag);
+		ds_note_failure(tag, true);
+		return NULL;
+	}
 	counted = tag ? READ_ONCE(tag->injected) + READ_ONCE(tag->failed) : 0;
-	pool->mempool = mempool_create(min_nr, ds_pool_refill, ds_pool_release,
-				       pool);
+	ds_note_failure(tag, false);
+	/* Its struct and element array are charged to the file's memcg too. */
+	old = ds_account_enter(acct);
+	pool->mempool = mempool_create_node(min_nr, ds_pool_refill, ds_pool_release,
+					    pool, GFP_KERNEL | __GFP_ACCOUNT,
+					    NUMA_NO_NODE);
+	ds_account_leave(acct, old);
 	if (!pool->mempool) {
 		/*
 		 * mempool_create() also allocates its own struct and element
 		 * array, outside our hook: a failure there is a real failure
 		 * too, so that the -ENOMEM names its cause like every other.
+		 * A refill the byte budget refused is no failure (-EDQUOT).
 		 */
-		if (tag && READ_ONCE(tag->injected) + READ_ONCE(tag->failed) == counted)
+		if (tag && !READ_ONCE(tag->quota_refused) &&
+		    READ_ONCE(tag->injected) + READ_ONCE(tag->failed) == counted)
 			ds_fault_real_failure(DS_SITE_MISC, tag);
-		ds_free(pool, sizeof(*pool), DS_SITE_RESERVE);
+		if (acct)
+			ds_account_uncharge(acct, pool->internal);
+		ds_free(pool, sizeof(*pool), DS_SITE_RESERVE, tag);
 		return NULL;
 	}
 	return pool;
@@ -199,10 +264,15 @@ struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
 
 void ds_pool_destroy(struct ds_pool *pool)
 {
+	struct ds_account *acct;
+
 	if (!pool)
 		return;
+	acct = ds_account_of(pool->tag);
 	mempool_destroy(pool->mempool);
-	ds_free(pool, sizeof(*pool), DS_SITE_RESERVE);
+	if (acct)
+		ds_account_uncharge(acct, pool->internal);
+	ds_free(pool, sizeof(*pool), DS_SITE_RESERVE, pool->tag);
 }
 
 void *ds_pool_alloc(struct ds_pool *pool)

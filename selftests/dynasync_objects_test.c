@@ -1052,7 +1052,7 @@ TEST_F(dev, stats_validation)
 	memset(&st, 0, sizeof(st));
 	st.reserved0 = 1;
 	EXPECT_EQ(-EINVAL, ds_ioctl(self->ds.fd, DYNASYNC_IOC_STATS, &st));
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < ARRAY_SIZE(st.reserved); i++) {
 		memset(&st, 0, sizeof(st));
 		st.reserved[i] = 1ULL << (i * 20);
 		EXPECT_EQ(-EINVAL, ds_ioctl(self->ds.fd, DYNASYNC_IOC_STATS, &st));
@@ -1079,6 +1079,7 @@ TEST_F(dev, stats_ignores_output_fields_on_input)
 	ASSERT_EQ(0, ds_ioctl(self->ds.fd, DYNASYNC_IOC_STATS, &st));
 	EXPECT_EQ(0, st.objects);
 	EXPECT_EQ(0, st.calls);
+	EXPECT_EQ(0, st.bytes);	/* out only: was reserved[0] */
 	EXPECT_EQ(0, st.live_allocs[DYNASYNC_SITES - 1]);
 }
 
@@ -1100,7 +1101,8 @@ TEST_F(dev, stats_values)
 	EXPECT_EQ(0, st.sink_total);
 	EXPECT_EQ(0, st.sink_deliveries);
 	EXPECT_EQ(0, st.reserved0);
-	for (i = 0; i < 4; i++)
+	EXPECT_EQ(0, st.bytes);
+	for (i = 0; i < ARRAY_SIZE(st.reserved); i++)
 		EXPECT_EQ(0, st.reserved[i]);
 	/* Unused entries are 0. */
 	for (i = DYNASYNC_SITE_MISC + 1; i < DYNASYNC_SITES; i++)

@@ -2,6 +2,11 @@
 /*
  * dynasync user ABI: shared by the kernel module and userspace.
  *
+ * The device node is created with mode 0600 (root only): every open file
+ * may pin up to max_file_bytes of kernel memory and keep hrtimers and
+ * workqueue items busy, so access is a privilege the administrator grants
+ * (chmod/chown or a udev rule), never a default.
+ *
  * Rules: explicit sizes and padding, reserved fields must be zero (else
  * -EINVAL), no kernel pointers are ever returned. The command number
  * encodes the struct size, so a size mismatch is an unknown command
@@ -16,7 +21,12 @@
 #define DYNASYNC_DEVICE_NAME	"dynasync"
 #define DYNASYNC_DEVICE_PATH	"/dev/dynasync"
 
-/* Bumped on every incompatible change; userspace must refuse a mismatch. */
+/*
+ * Bumped on every incompatible change; userspace must refuse a mismatch.
+ * Compatible changes keep it: a field carved from a reserved one that
+ * callers had to pass as zero, with zero meaning what it meant before
+ * (dynasync_stats.bytes), or a new errno for a new limit.
+ */
 #define DYNASYNC_ABI_VERSION	1
 
 #define DYNASYNC_IOC_MAGIC	0xDA
@@ -96,6 +106,14 @@ struct dynasync_rt_check {
  *               TRANSMIT that could not start left the widget in place, a
  *               COMPONENTS kept no object. Exception: a SUM keeps the items
  *               it consumed before the failing next() (as on -ETIMEDOUT)
+ *   -EDQUOT     the file's byte limit (max_file_bytes): an allocation for
+ *               the file's objects and calls (CREATE, CALL, COMPONENTS)
+ *               would take its live bytes past the limit. Same promise as
+ *               -ENOMEM (no effect; SUM keeps what it consumed); not an
+ *               allocation failure: the fault injector never sees the
+ *               refused allocation, FAULT_GET and out.injected /
+ *               out.alloc_failed do not count it. A RESERVE object keeps
+ *               serving calls from its (already charged) reserve
  *   -E2BIG      the frame does not fit the object's inline slot / pool element
  *   -EBUSY      the object is in a call already (one call per object at a
  *               time: methods take the object exclusively), or DESTROY of an
@@ -131,12 +149,35 @@ struct dynasync_rt_check {
  * output is still written to out_ptr, so keep that memory until then.
  *
  * Module parameters (root may change them at run time through
- * /sys/module/dynasync/parameters; out-of-range writes fail with -EINVAL):
- *   max_objects   per-file object limit (1..65536, default 1024)
- *   max_inflight  per-file in-flight call limit (1..65536, default 256)
+ * /sys/module/dynasync/parameters; out-of-range or non-numeric writes fail
+ * with -EINVAL and leave the old value):
+ *   max_objects   per-file object limit (1..65536, default 1024): -EMFILE
+ *   max_inflight  per-file in-flight call limit (1..65536, default 256):
+ *                 -ENOBUFS
+ *   max_file_bytes  per-file limit on the live bytes of the module's
+ *                 allocations made for the file's objects and calls
+ *                 (4096..2^40, default 67108864 = 64 MiB): -EDQUOT. Counted:
+ *                 objects with their inline slots and impls, reserve pools
+ *                 (struct, the mempool's own struct and element array,
+ *                 every element), task stacks, boxed and cached frames,
+ *                 calls' bookkeeping; requested sizes, not slab rounding.
+ *                 Not counted: the file's own struct and handle table
+ *                 (bounded by max_objects). STATS.bytes reports it; it is
+ *                 0 again once every object is destroyed and every call
+ *                 completed. Lowering the limit refuses new allocations
+ *                 only
  *   max_call_ms   every call's deadline cap (1..60000, default 10000): a
  *                 torn-down ring or a closed file waits at most this long
  *                 for its calls, which still complete exactly once
+ *
+ * Memory cgroup: every allocation made for an open file (all of the
+ * above, the file's struct and handle table nodes, STATS and FAULT_GET's
+ * temporary buffers) is charged with __GFP_ACCOUNT to the memory cgroup of
+ * the process that opened the file, captured at open, also when it is made
+ * later by a kworker (frames of suspended calls) or by another process
+ * using the file. Not charged: RT_CHECK's and VERSION's short-lived frames
+ * when made by a kworker (made by the caller, they are charged to it),
+ * and the module's global state. A memcg limit shows as -ENOMEM.
  * ---------------------------------------------------------------------
  */
 
@@ -272,7 +313,8 @@ struct dynasync_call_out {
 	 * failed, and that failed for real. A call that got -ENOMEM has at
 	 * least one of the two; one with injections may still succeed (a
 	 * RESERVE pool absorbs them). Also written when the call's
-	 * bookkeeping could not be allocated (-ENOMEM before it ran).
+	 * bookkeeping could not be allocated (-ENOMEM or -EDQUOT before it
+	 * ran).
 	 */
 	__u16 injected;		/* saturates at 65535 */
 	__u16 alloc_failed;	/* saturates at 65535 */
@@ -331,7 +373,12 @@ struct dynasync_stats {
 	__u64 live_allocs[DYNASYNC_SITES];	/* out: module-wide, per site */
 	/* out: module-wide, indexed by DYNASYNC_STRATEGY_* ([0] unused) */
 	struct dynasync_strategy_stats strategy[DYNASYNC_STRATEGY_MAX + 1];
-	__u64 reserved[4];	/* must be zero */
+	/*
+	 * out: this file's live bytes charged against max_file_bytes. Was
+	 * reserved[0] (zero on input, written as zero): ignored on input.
+	 */
+	__u64 bytes;
+	__u64 reserved[3];	/* must be zero */
 };
 
 #define DYNASYNC_IOC_STATS \

@@ -286,19 +286,22 @@ size_t call_ctx_size() noexcept { return sizeof(CallCtx); }
 
 using namespace ds;
 
-extern "C" struct ds_call *ds_call_alloc(struct ds_object *o, unsigned int method)
+extern "C" int ds_call_alloc(struct ds_object *o, unsigned int method, struct ds_call **out)
 {
-	void *mem;
+	Allocation a{};
 	const bool from_pool = o->strategy == DS_STRATEGY_RESERVE;
 
 	object_begin_op(*o, o->trait, method);
-	if (from_pool)
-		mem = o->pool.allocate(sizeof(CallCtx), alignof(CallCtx)).ptr;
-	else
-		mem = ds_alloc(sizeof(CallCtx), alignof(CallCtx), o->gfp, DS_SITE_TASK, &o->tag);
-	if (!mem)
-		return nullptr;
-	return &(new (mem) CallCtx(o, from_pool))->call;
+	if (from_pool) {
+		a = o->pool.allocate(sizeof(CallCtx), alignof(CallCtx));
+	} else {
+		a.ptr = ds_alloc(sizeof(CallCtx), alignof(CallCtx), o->gfp, DS_SITE_TASK, &o->tag);
+		a.err = a.ptr ? 0 : ds_alloc_errno(&o->tag);
+	}
+	if (!a.ptr)
+		return a.err;
+	*out = &(new (a.ptr) CallCtx(o, from_pool))->call;
+	return 0;
 }
 
 extern "C" int ds_call_start(struct ds_call *c)
@@ -321,6 +324,6 @@ extern "C" void ds_call_free(struct ds_call *c)
 	if (from_pool)
 		o->pool.release(ctx, sizeof(CallCtx));
 	else
-		ds_free(ctx, sizeof(CallCtx), DS_SITE_TASK);
+		ds_free(ctx, sizeof(CallCtx), DS_SITE_TASK, &o->tag);
 	ds_object_put(o);
 }

@@ -287,7 +287,7 @@ int ds::object_create_shell(const ds_object_params &p, ds_alloc_tag &creator,
 	const size_t alloc = sizeof(ds_object) + (has_slot ? align_up(slot, kFrameAlign) : 0);
 	void *mem = ds_alloc(alloc, kFrameAlign, DS_GFP_KERNEL, DS_SITE_OBJECT, &creator);
 	if (!mem)
-		return -DS_ENOMEM;
+		return ds_alloc_errno(&creator);
 	auto *o = new (mem) ds_object(p, slot, alloc);
 	o->depth = depth + 1;
 	o->weight = weight;
@@ -347,8 +347,10 @@ extern "C" void ds_object_put(ds_object *o)
 	if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	const size_t alloc = o->alloc_size;
+	// Its file, for the bytes (the creator's tag had the same scope).
+	const ds_alloc_tag tag = o->tag;
 	o->~ds_object();
-	ds_free(o, alloc, DS_SITE_OBJECT);
+	ds_free(o, alloc, DS_SITE_OBJECT, &tag);
 }
 
 extern "C" unsigned int ds_object_trait(const ds_object *o) { return o->trait; }

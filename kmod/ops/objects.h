@@ -59,7 +59,7 @@ struct ds_object_params {
 /*
  * Validates @p against the traits (impl of the trait, parameters, inner
  * objects' trait and depth, storage parameters) and builds the object
- * with one reference. 0 or -EINVAL, -EOVERFLOW, -ELOOP, -ENOMEM.
+ * with one reference. 0 or -EINVAL, -EOVERFLOW, -ELOOP, -ENOMEM, -EDQUOT.
  */
 int ds_object_create(const struct ds_object_params *p, struct ds_object **out);
 /* Inner objects @impl of @trait takes (0..2), or -EINVAL for a bad pair. */
@@ -118,13 +118,14 @@ struct ds_call {
 /*
  * Bookkeeping for one call of @method on @obj, which the caller has
  * borrowed and holds a reference on; both pass to the call (released by
- * the call's completion and by ds_call_free()). NULL: -ENOMEM (borrow and
- * reference stay with the caller; ds_object_op_counts() says why). Comes
+ * the call's completion and by ds_call_free()). 0 and *@out, or -ENOMEM
+ * or -EDQUOT (borrow and reference stay with the caller;
+ * ds_object_op_counts() says why an -ENOMEM happened). Comes
  * from the object's reserve pool for the RESERVE strategy, so such calls
  * need no kmalloc at all. From here on every allocation made for @obj and
  * the inner objects it owns is tagged with this operation.
  */
-struct ds_call *ds_call_alloc(struct ds_object *obj, unsigned int method);
+int ds_call_alloc(struct ds_object *obj, unsigned int method, struct ds_call **out);
 /* Allocation failures (injected, real) of the borrowed @obj's current operation. */
 void ds_object_op_counts(const struct ds_object *obj, unsigned int *injected,
 			 unsigned int *failed);

@@ -39,7 +39,7 @@ public:
 	~SlotBuffer()
 	{
 		if (p_)
-			ds_free(p_, n_, DS_SITE_OBJECT);
+			ds_free(p_, n_, DS_SITE_OBJECT, nullptr);
 	}
 	void *get() const noexcept { return p_; }
 

@@ -32,7 +32,7 @@ void block_free(void *p) noexcept
 	if (!p)
 		return;
 	auto *h = static_cast<BlockHeader *>(p) - 1;
-	ds_free(h, h->size, DS_SITE_MISC);
+	ds_free(h, h->size, DS_SITE_MISC, nullptr);
 }
 
 } // namespace

@@ -33,6 +33,7 @@ extern "C" {
 #define DS_ELOOP	40
 #define DS_EOVERFLOW	75
 #define DS_ENOBUFS	105
+#define DS_EDQUOT	122
 #define DS_ETIMEDOUT	110
 #define DS_ECANCELED	125
 
@@ -66,7 +67,12 @@ struct ds_alloc_tag {
 	uint8_t strategy;	/* DYNASYNC_STRATEGY_* of the owner; 0 = none */
 	uint8_t trait;		/* the operation's trait; 0 = none */
 	uint8_t method;		/* the operation's method; 0 = none (creation) */
-	uint8_t reserved;
+	/*
+	 * The last allocation that failed on this tag was refused by the
+	 * open file's byte limit (-EDQUOT), not by the allocator or the
+	 * fault injector (-ENOMEM). Set by ds_alloc() and pool refills.
+	 */
+	uint8_t quota_refused;
 	uint32_t injected;	/* failures injected on this tag (the owner resets) */
 	uint32_t failed;	/* real failures on this tag */
 	void *scope;		/* kernel: the open file's struct ds_fault_scope */
@@ -74,13 +80,22 @@ struct ds_alloc_tag {
 
 /*
  * Allocate @size bytes aligned to @align (a power of two, at most 4096),
- * or return NULL (allocation failed or was injected to fail: -ENOMEM).
- * Every block is freed with ds_free() and the same @size and @site.
- * @tag may be NULL.
+ * or return NULL: ds_alloc_errno(@tag) says why (-ENOMEM: the allocation
+ * failed or was injected to fail; -EDQUOT: the open file @tag is for has
+ * no byte budget left). Every block is freed with ds_free() and the same
+ * @size, @site and a tag of the same open file (its bytes are given back
+ * there). @tag may be NULL (nobody's: no byte limit).
  */
 void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 	       struct ds_alloc_tag *tag);
-void ds_free(void *p, size_t size, unsigned int site);
+void ds_free(void *p, size_t size, unsigned int site,
+	     const struct ds_alloc_tag *tag);
+
+/* The errno of the allocation that just failed on @tag. */
+static inline int ds_alloc_errno(const struct ds_alloc_tag *tag)
+{
+	return tag && tag->quota_refused ? -DS_EDQUOT : -DS_ENOMEM;
+}
 
 /* Live allocations (all sites), for leak checks. */
 long ds_live_allocations(void);
@@ -99,7 +114,8 @@ void ds_fault_force(unsigned int site_mask);
  * in reserve (kernel: mempool_t). ds_pool_alloc() never sleeps: it tries a
  * fresh block, then the reserve, and returns NULL only when both fail.
  * The pool's own allocations (its struct, the reserve, fresh blocks) are
- * made with @tag, which must outlive the pool.
+ * made with @tag, which must outlive the pool; when create or alloc
+ * return NULL, ds_alloc_errno(@tag) says why.
  */
 struct ds_pool;
 struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,

@@ -4,35 +4,25 @@
 namespace ds {
 namespace {
 
-// Heap blocks need no per-call state to be freed: one owner per site.
-class HeapOwner final : public FrameOwner {
-public:
-	constexpr explicit HeapOwner(ds_site site) : site_(site) {}
-	void release(void *p, size_t size) noexcept override
-	{
-		ds_free(p, size, site_);
-	}
-
-private:
-	ds_site site_;
-};
-
+// Untagged heap blocks need no per-call state to be freed: one owner per site.
 constinit HeapOwner heap_owners[DS_SITE_COUNT] = {
-	HeapOwner(DS_SITE_FRAME), HeapOwner(DS_SITE_TASK),
-	HeapOwner(DS_SITE_OBJECT), HeapOwner(DS_SITE_ARGS),
-	HeapOwner(DS_SITE_RESERVE), HeapOwner(DS_SITE_MISC),
+	HeapOwner(DS_SITE_FRAME, nullptr), HeapOwner(DS_SITE_TASK, nullptr),
+	HeapOwner(DS_SITE_OBJECT, nullptr), HeapOwner(DS_SITE_ARGS, nullptr),
+	HeapOwner(DS_SITE_RESERVE, nullptr), HeapOwner(DS_SITE_MISC, nullptr),
 };
 static_assert(DS_SITE_COUNT == 6, "one heap owner per site");
 
+// @owner frees tagged blocks (it knows the tag); untagged ones go to the
+// site's static owner.
 Allocation heap_allocate(size_t size, size_t align, ds_gfp gfp, ds_site site,
-			 ds_alloc_tag *tag) noexcept
+			 ds_alloc_tag *tag, FrameOwner *owner) noexcept
 {
 	if (!valid_align(align) || align > kMaxAlign)
 		return {nullptr, nullptr, -DS_EINVAL};
 	void *p = ds_alloc(size, align, gfp, site, tag);
 	if (!p)
-		return {nullptr, nullptr, -DS_ENOMEM};
-	return {p, &heap_owners[site], 0};
+		return {nullptr, nullptr, ds_alloc_errno(tag)};
+	return {p, tag ? owner : &heap_owners[site], 0};
 }
 
 bool try_claim(bool *busy) noexcept
@@ -46,9 +36,14 @@ void unclaim(bool *busy) noexcept { __atomic_store_n(busy, false, __ATOMIC_RELEA
 
 } // namespace
 
+void HeapOwner::release(void *p, size_t size) noexcept
+{
+	ds_free(p, size, site_, tag_);
+}
+
 Allocation Boxed::allocate(size_t size, size_t align) noexcept
 {
-	return heap_allocate(size, align, gfp_, site_, tag_);
+	return heap_allocate(size, align, gfp_, site_, tag_, &owner_);
 }
 
 // A frame that can never fit is reported as such (-E2BIG) even when the
@@ -71,10 +66,8 @@ Allocation MaybeBoxed::allocate(size_t size, size_t align) noexcept
 	Allocation a = slot_.allocate(size, align);
 	if (a.ptr)
 		return a;
-	a = heap_allocate(size, align, gfp_, DS_SITE_FRAME, tag_);
-	if (!a.ptr && a.err != -DS_EINVAL)
-		a.err = -DS_ENOMEM;
-	return a;
+	// Either the heap's errno: -ENOMEM, -EDQUOT, or -EINVAL (alignment).
+	return heap_allocate(size, align, gfp_, DS_SITE_FRAME, tag_, &owner_);
 }
 
 Cached::~Cached()
@@ -86,7 +79,7 @@ Cached::~Cached()
 		return;
 	}
 	if (block_)
-		ds_free(block_, cap_, DS_SITE_FRAME);
+		ds_free(block_, cap_, DS_SITE_FRAME, tag_);
 }
 
 Allocation Cached::allocate(size_t size, size_t align) noexcept
@@ -99,10 +92,10 @@ Allocation Cached::allocate(size_t size, size_t align) noexcept
 		void *p = ds_alloc(size, kFrameAlign, gfp_, DS_SITE_FRAME, tag_);
 		if (!p) {
 			unclaim(&busy_);
-			return {nullptr, nullptr, -DS_ENOMEM};
+			return {nullptr, nullptr, ds_alloc_errno(tag_)};
 		}
 		if (block_)
-			ds_free(block_, cap_, DS_SITE_FRAME);
+			ds_free(block_, cap_, DS_SITE_FRAME, tag_);
 		block_ = p;
 		cap_ = size;
 	}
@@ -118,7 +111,7 @@ TaskStack::~TaskStack()
 		return;
 	}
 	if (base_)
-		ds_free(base_, region_, DS_SITE_FRAME);
+		ds_free(base_, region_, DS_SITE_FRAME, tag_);
 }
 
 int TaskStack::init(size_t capacity, ds_gfp gfp, ds_alloc_tag *tag) noexcept
@@ -128,7 +121,8 @@ int TaskStack::init(size_t capacity, ds_gfp gfp, ds_alloc_tag *tag) noexcept
 	const size_t region = align_up(capacity, kFrameAlign);
 	base_ = static_cast<char *>(ds_alloc(region, kFrameAlign, gfp, DS_SITE_FRAME, tag));
 	if (!base_)
-		return -DS_ENOMEM;
+		return ds_alloc_errno(tag);
+	tag_ = tag;
 	cap_ = capacity;
 	region_ = region;
 	return 0;
@@ -172,7 +166,8 @@ int ReservePool::init(size_t frame_size, unsigned int min_frames, ds_alloc_tag *
 	frame_size = align_up(frame_size, kFrameAlign);
 	pool_ = ds_pool_create(frame_size, min_frames, tag);
 	if (!pool_)
-		return -DS_ENOMEM;
+		return ds_alloc_errno(tag);
+	tag_ = tag;
 	elem_ = frame_size;
 	return 0;
 }
@@ -185,7 +180,7 @@ Allocation ReservePool::allocate(size_t size, size_t align) noexcept
 		return {nullptr, nullptr, -DS_E2BIG};
 	void *p = ds_pool_alloc(pool_);
 	if (!p)
-		return {nullptr, nullptr, -DS_ENOMEM};
+		return {nullptr, nullptr, ds_alloc_errno(tag_)};
 	return {p, this, 0};
 }
 

@@ -15,6 +15,8 @@
 //   TaskStack    bounded LIFO region per top-level task      -ENOSPC
 //   ReservePool  mempool with min_nr frames kept in reserve  -ENOMEM
 //                (only when the reserve is exhausted), -E2BIG
+// Heap allocations made for an open file (a tag with a scope) may also be
+// refused by the file's byte limit: -EDQUOT where -ENOMEM would be.
 // Lifetime: the frame keeps the Storage& it was called with, and nested
 // calls made after a suspension allocate through it, so a Storage must
 // outlive every call it is passed to (heap_storage() always does).
@@ -47,6 +49,18 @@ protected:
 	~FrameOwner() = default;
 };
 
+// Frees heap blocks: the site they are counted under, and the tag whose
+// open file's byte budget they were charged to (nullptr: nobody's).
+class HeapOwner final : public FrameOwner {
+public:
+	constexpr HeapOwner(ds_site site, ds_alloc_tag *tag) : site_(site), tag_(tag) {}
+	void release(void *p, size_t size) noexcept override;
+
+private:
+	ds_site site_;
+	ds_alloc_tag *tag_;
+};
+
 struct Allocation {
 	void *ptr;		// nullptr on failure
 	FrameOwner *owner;	// who frees ptr
@@ -68,10 +82,14 @@ class Boxed final : public Storage {
 public:
 	// @site: what the heap accounting calls these blocks (frames, or
 	// objects placed by make_in()).
+	// With a @tag, the blocks are released through this storage (the
+	// tag's file gets their bytes back), so it must outlive them, as an
+	// object's storages outlive its calls and impls; without one they go
+	// through a static owner.
 	constexpr explicit Boxed(ds_gfp gfp = DS_GFP_KERNEL,
 				 ds_site site = DS_SITE_FRAME,
 				 ds_alloc_tag *tag = nullptr)
-		: gfp_(gfp), site_(site), tag_(tag) {}
+		: gfp_(gfp), site_(site), tag_(tag), owner_(site, tag) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	Strategy strategy() const noexcept override { return Strategy::Boxed; }
 
@@ -79,6 +97,7 @@ private:
 	ds_gfp gfp_;
 	ds_site site_;
 	ds_alloc_tag *tag_;
+	HeapOwner owner_;
 };
 
 // Stateless and constant-initialized: a Storage that outlives everything.
@@ -106,9 +125,10 @@ private:
 
 class MaybeBoxed final : public Storage {
 public:
+	// Tagged: must outlive its heap blocks (see Boxed).
 	MaybeBoxed(InlineSlot &slot, ds_gfp gfp = DS_GFP_KERNEL,
 		   ds_alloc_tag *tag = nullptr) noexcept
-		: slot_(slot), gfp_(gfp), tag_(tag) {}
+		: slot_(slot), gfp_(gfp), tag_(tag), owner_(DS_SITE_FRAME, tag) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	Strategy strategy() const noexcept override { return Strategy::MaybeBoxed; }
 
@@ -116,6 +136,7 @@ private:
 	InlineSlot &slot_;
 	ds_gfp gfp_;
 	ds_alloc_tag *tag_;
+	HeapOwner owner_;
 };
 
 // One heap block reused by sequential calls; grows when a larger frame
@@ -150,7 +171,8 @@ public:
 	TaskStack(const TaskStack &) = delete;
 	TaskStack &operator=(const TaskStack &) = delete;
 	~TaskStack();
-	// Allocates the region: 0, -ENOMEM, or -EINVAL (0 bytes / already set).
+	// Allocates the region: 0, -ENOMEM, -EDQUOT, or -EINVAL (0 bytes /
+	// already set).
 	int init(size_t capacity, ds_gfp gfp = DS_GFP_KERNEL,
 		 ds_alloc_tag *tag = nullptr) noexcept;
 	Allocation allocate(size_t size, size_t align) noexcept override;
@@ -161,6 +183,7 @@ public:
 	size_t high_water() const noexcept { return high_; }
 
 private:
+	ds_alloc_tag *tag_ = nullptr;
 	char *base_ = nullptr;
 	size_t cap_ = 0;		// usable bytes: exactly what init() was asked
 	size_t region_ = 0;		// allocated bytes (cap_ rounded up)
@@ -177,7 +200,7 @@ public:
 	ReservePool(const ReservePool &) = delete;
 	ReservePool &operator=(const ReservePool &) = delete;
 	~ReservePool();
-	// 0, -ENOMEM, or -EINVAL (zero sizes / already set).
+	// 0, -ENOMEM, -EDQUOT, or -EINVAL (zero sizes / already set).
 	// @tag must outlive the pool.
 	int init(size_t frame_size, unsigned int min_frames,
 		 ds_alloc_tag *tag = nullptr) noexcept;
@@ -188,6 +211,7 @@ public:
 
 private:
 	ds_pool *pool_ = nullptr;
+	ds_alloc_tag *tag_ = nullptr;
 	size_t elem_ = 0;
 };
 

@@ -20,7 +20,7 @@ static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
 	      DS_ENOSPC == ENOSPC && DS_EOVERFLOW == EOVERFLOW &&
 	      DS_ETIMEDOUT == ETIMEDOUT && DS_ECANCELED == ECANCELED &&
 	      DS_ENOENT == ENOENT && DS_EINTR == EINTR && DS_EMFILE == EMFILE &&
-	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS);
+	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS && DS_EDQUOT == EDQUOT);
 
 namespace {
 
@@ -58,8 +58,10 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 	long f = fail_at.load();
 	if ((f && n == f) || (forced_sites.load() & (1u << site))) {
 		++injected;
-		if (tag)
+		if (tag) {
 			__atomic_add_fetch(&tag->injected, 1, __ATOMIC_RELAXED);
+			tag->quota_refused = 0; // the host has no byte limit
+		}
 		return nullptr;
 	}
 	if (align < sizeof(void *))
@@ -71,7 +73,7 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 	return p;
 }
 
-void ds_free(void *p, size_t, unsigned int site)
+void ds_free(void *p, size_t, unsigned int site, const struct ds_alloc_tag *)
 {
 	if (!p || site >= DS_SITE_COUNT)
 		return;
@@ -130,9 +132,9 @@ void ds_pool_destroy(struct ds_pool *pool)
 	if (!pool)
 		return;
 	for (void *p : pool->reserve)
-		ds_free(p, pool->elem_size, DS_SITE_RESERVE);
+		ds_free(p, pool->elem_size, DS_SITE_RESERVE, pool->tag);
 	pool->~ds_pool();
-	ds_free(pool, sizeof(ds_pool), DS_SITE_RESERVE);
+	ds_free(pool, sizeof(ds_pool), DS_SITE_RESERVE, nullptr);
 }
 
 void *ds_pool_alloc(struct ds_pool *pool)
@@ -154,7 +156,7 @@ void ds_pool_free(struct ds_pool *pool, void *p)
 	if (pool->reserve.size() < pool->min_nr)
 		pool->reserve.push_back(p);
 	else
-		ds_free(p, pool->elem_size, DS_SITE_RESERVE);
+		ds_free(p, pool->elem_size, DS_SITE_RESERVE, pool->tag);
 }
 
 static_assert(sizeof(std::mutex) <= sizeof(ds_lock));

@@ -83,12 +83,13 @@ Outcome call(ds_object *o, unsigned int method, uint64_t a0 = 0, uint64_t a1 = 0
 		return out;
 	}
 	ds_object_get(o);
-	ds_call *c = ds_call_alloc(o, method);
-	if (!c) {
+	ds_call *c = nullptr;
+	int err = ds_call_alloc(o, method, &c);
+	if (err) {
 		ds_object_op_counts(o, &out.injected, &out.alloc_failed);
 		ds_object_unborrow(o);
 		ds_object_put(o);
-		out.res = -ENOMEM;
+		out.res = err;
 		out.inline_done = true;
 		return out;
 	}
