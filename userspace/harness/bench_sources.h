@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+// What the benchmark measures: IORING_OP_NOP (the ring's own cost) and
+// NEXT calls on one iterator per slot, each completion checked against
+// the item the iterator must produce.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench_loop.h"
+#include "device.h"
+
+namespace harness {
+
+class NopSource final : public BenchSource {
+public:
+	int queue(CallPath &path, unsigned slot) override { return path.queue_nop(slot); }
+	bool complete(unsigned slot, int res) override;
+	const std::string &error() const override { return error_; }
+
+private:
+	std::string error_;
+};
+
+enum class BenchKind {
+	kReady,		// NEXT on a COUNTER: completes without suspending
+	kSuspend,	// NEXT on a TICKER: sleeps on an hrtimer once per item
+};
+
+struct CallBenchConfig {
+	uint32_t strategy = DYNASYNC_STRATEGY_BOXED;
+	BenchKind kind = BenchKind::kReady;
+	unsigned slots = 1;
+	uint64_t ticker_period_ns = 1;
+	// RATE policy with this probability (percent) on every allocation
+	// site of the file's calls; 0: none.
+	unsigned fault_percent = 0;
+	uint64_t fault_seed = 1;
+};
+
+class CallSource final : public BenchSource {
+public:
+	// CREATEs one object per slot (then arms the fault policy): nullptr
+	// and @error on failure, with nothing left behind.
+	static std::unique_ptr<CallSource> make(const Device &dev, const CallBenchConfig &cfg,
+						std::string &error);
+	~CallSource() override;
+
+	int queue(CallPath &path, unsigned slot) override;
+	bool complete(unsigned slot, int res) override;
+	const std::string &error() const override { return error_; }
+
+	// Disarms the policy and DESTROYs every object: false and @error if
+	// the module refused (an object still in a call).
+	bool finish(std::string &error);
+
+	// Outcomes since the last reset (the warm-up's are reset away).
+	void reset_counts();
+	uint64_t ok() const { return ok_; }
+	const std::map<int, uint64_t> &errnos() const { return errnos_; }
+	uint64_t injected() const { return injected_; }
+
+private:
+	CallSource(const Device &dev, const CallBenchConfig &cfg) : dev_(dev), cfg_(cfg) {}
+
+	const Device &dev_;
+	CallBenchConfig cfg_;
+	std::vector<uint32_t> handles_;
+	std::vector<uint64_t> expect_;		// the slot's next item
+	std::vector<dynasync_call_out> out_;	// the slot's output buffer
+	bool armed_ = false;
+	uint64_t ok_ = 0;
+	uint64_t injected_ = 0;
+	std::map<int, uint64_t> errnos_;	// positive errno -> count
+	std::string error_;
+};
+
+} // namespace harness
