@@ -8,6 +8,8 @@
 #                 scenarios in the VM
 #   make faults   the fault-injection scenarios alone (scripts/faults/) in the VM
 #   make fault SCENARIO=NAME   one of them (e.g. SCENARIO=storm)
+#   make bench-vm the VM benchmark (`dynasync bench`: io_uring calls vs NOP vs
+#                 ioctls): build/bench/vm.json, vm.md (ratios), vm-*.png
 #   make check-debug  the VM tests on a debug kernel (KASAN, KFENCE, kmemleak,
 #                 lockdep, UBSAN, fault injection) built and cached by
 #                 scripts/debug-kernel.sh; ~4 min the first time
@@ -37,7 +39,8 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Werror
 
-.PHONY: deps module selftests harness host-tests initramfs run check faults fault check-debug clean
+.PHONY: deps module selftests harness host-tests initramfs run check faults fault check-debug clean \
+	bench-vm
 
 deps:
 	@bash scripts/deps.sh
@@ -127,6 +130,9 @@ fault: initramfs
 		echo "usage: make fault SCENARIO=NAME; NAME is one of:" \
 			$$(cd scripts/faults && ls *.sh | sed 's/\.sh$$//'); exit 2; fi
 	@VM_SCENARIO=$(SCENARIO) bash scripts/faults-vm.sh
+
+bench-vm: initramfs
+	@bash scripts/bench/vm.sh
 
 # The debug kernel's tree (KDIR) and image (VM_KERNEL); the module, selftests
 # and harness are rebuilt against it into the same build/ files.

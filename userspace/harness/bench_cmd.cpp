@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "bench_cmd.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +26,9 @@ const char kBenchUsage[] =
 	"  --strategies LIST    default all: boxed,inline,maybe-boxed,cached,task-stack,reserve\n"
 	"  --ticker-period-ns P suspending calls' hrtimer sleep (default 1)\n"
 	"  --fault-percent P    RATE probability of the failure runs (default 10; 0: none)\n"
+	"  --rounds R           each measurement in R equal rounds; ops/s is their median\n"
+	"                       (robust against a stall of the host; default 5)\n"
+	"  --kinds LIST         what to measure (default nop,ready,suspend,ioctl; for a profile)\n"
 	"  --out FILE           write the JSON there\n"
 	"  --quick              a short run (smoke test): --ops 200 --warmup 20\n";
 
@@ -39,7 +43,11 @@ struct BenchOptions {
 	std::vector<uint32_t> strategies;
 	uint64_t ticker_period_ns = 1;
 	unsigned fault_percent = 10;
+	unsigned rounds = 5;
 	std::string out;
+	// Which measurements run: NOPs, ready-at-once and suspending calls on
+	// the ring, and the ioctl ones.
+	bool nop = true, ready = true, suspend = true, ioctl = true;
 };
 
 struct Record {
@@ -50,6 +58,7 @@ struct Record {
 	unsigned qd = 1, batch = 1, fault_percent = 0;
 	uint64_t ops = 0, ok = 0, injected = 0;
 	double seconds = 0;
+	double median_rate = 0;		// of the rounds
 	uint64_t p50 = 0, p99 = 0;
 	std::map<int, uint64_t> errnos;
 };
@@ -146,6 +155,26 @@ bool parse_options(int argc, char **argv, BenchOptions &o, std::string &error)
 				return false;
 			}
 			i++;
+		} else if (a == "--rounds") {
+			good = number(v, 1, 100);
+			o.rounds = static_cast<unsigned>(v);
+		} else if (a == "--kinds") {
+			o.nop = o.ready = o.suspend = o.ioctl = false;
+			for (const std::string &k : split(val)) {
+				if (k == "nop")
+					o.nop = true;
+				else if (k == "ready")
+					o.ready = true;
+				else if (k == "suspend")
+					o.suspend = true;
+				else if (k == "ioctl")
+					o.ioctl = true;
+				else {
+					error = "--kinds: unknown kind '" + k + "'";
+					return false;
+				}
+			}
+			i++;
 		} else if (a == "--out" && val) {
 			o.out = val;
 			i++;
@@ -219,6 +248,15 @@ private:
 		   unsigned fault_percent);
 	bool measure(CallPath &path, BenchSource &src, CallSource *calls, Record &rec,
 		     uint64_t ops);
+	bool strategy(CallPath &path, unsigned qd, unsigned batch, uint32_t s)
+	{
+		if (o_.ready && !calls(path, qd, batch, s, BenchKind::kReady, 0))
+			return false;
+		if (o_.suspend && !calls(path, qd, batch, s, BenchKind::kSuspend, 0))
+			return false;
+		return !o_.ready || !o_.fault_percent ||
+		       calls(path, qd, batch, s, BenchKind::kReady, o_.fault_percent);
+	}
 	void emit(const Record &rec);
 	bool fail(const std::string &what)
 	{
@@ -242,18 +280,31 @@ bool Bench::measure(CallPath &path, BenchSource &src, CallSource *calls, Record 
 		return fail(rec.name + ": warm-up: " + r.error);
 	if (calls)
 		calls->reset_counts();
-	if (!bench_loop(path, src, rec.qd, rec.batch, ops, r))
-		return fail(rec.name + ": " + r.error);
-	rec.ops = r.ops;
-	rec.seconds = r.seconds;
-	rec.p50 = percentile(r.latency_ns, 50);
-	rec.p99 = percentile(r.latency_ns, 99);
+	std::vector<uint64_t> latency;
+	std::vector<double> rates;
+	latency.reserve(ops);
+	for (unsigned k = 0; k < o_.rounds; k++) {
+		// The rounds split @ops; the first takes the remainder.
+		uint64_t n = ops / o_.rounds + (k ? 0 : ops % o_.rounds);
+		if (!n)
+			continue;
+		if (!bench_loop(path, src, rec.qd, rec.batch, n, r))
+			return fail(rec.name + ": " + r.error);
+		rec.ops += r.ops;
+		rec.seconds += r.seconds;
+		rates.push_back(r.seconds > 0 ? static_cast<double>(r.ops) / r.seconds : 0);
+		latency.insert(latency.end(), r.latency_ns.begin(), r.latency_ns.end());
+	}
+	std::sort(rates.begin(), rates.end());
+	rec.median_rate = rates.empty() ? 0 : rates[rates.size() / 2];
+	rec.p50 = percentile(latency, 50);
+	rec.p99 = percentile(latency, 99);
 	if (calls) {
 		rec.ok = calls->ok();
 		rec.errnos = calls->errnos();
 		rec.injected = calls->injected();
 	} else {
-		rec.ok = r.ops;
+		rec.ok = rec.ops;
 	}
 	emit(rec);
 	return true;
@@ -307,7 +358,8 @@ bool Bench::calls(CallPath &path, unsigned qd, unsigned batch, uint32_t strategy
 
 void Bench::emit(const Record &rec)
 {
-	const double rate = rec.seconds > 0 ? static_cast<double>(rec.ops) / rec.seconds : 0;
+	const double rate = rec.median_rate;
+	const double mean_rate = rec.seconds > 0 ? static_cast<double>(rec.ops) / rec.seconds : 0;
 	std::fputs(first_ ? "\n" : ",\n", out_);
 	first_ = false;
 	std::fputs(json_line([&](Json &j) {
@@ -322,6 +374,7 @@ void Bench::emit(const Record &rec)
 		j.num("ops", rec.ops);
 		j.real("seconds", rec.seconds);
 		j.real("ops_per_s", rate);
+		j.real("ops_per_s_overall", mean_rate);
 		j.num("p50_ns", rec.p50);
 		j.num("p99_ns", rec.p99);
 		j.num("ok", rec.ok);
@@ -351,6 +404,7 @@ bool Bench::run()
 		j.num("ops", o_.ops);
 		j.num("suspend_ops", o_.suspend_ops);
 		j.num("warmup", o_.warmup);
+		j.num("rounds", o_.rounds);
 		j.num("ticker_period_ns", o_.ticker_period_ns);
 		j.num("fault_percent", o_.fault_percent);
 		j.str("kernel", u.release);
@@ -375,26 +429,17 @@ bool Bench::run()
 		for (unsigned batch : o_.batches) {
 			if (batch > qd)
 				continue;
-			if (!nop(*path, qd, batch))
+			if (o_.nop && !nop(*path, qd, batch))
 				return false;
-			for (uint32_t s : o_.strategies) {
-				if (!calls(*path, qd, batch, s, BenchKind::kReady, 0) ||
-				    !calls(*path, qd, batch, s, BenchKind::kSuspend, 0))
+			for (uint32_t s : o_.strategies)
+				if (!strategy(*path, qd, batch, s))
 					return false;
-				if (o_.fault_percent &&
-				    !calls(*path, qd, batch, s, BenchKind::kReady, o_.fault_percent))
-					return false;
-			}
 		}
 	}
 	auto ioctl = open_ioctl_path(dev_);
-	for (uint32_t s : o_.strategies) {
-		if (!calls(*ioctl, 1, 1, s, BenchKind::kReady, 0) ||
-		    !calls(*ioctl, 1, 1, s, BenchKind::kSuspend, 0))
+	for (uint32_t s : o_.strategies)
+		if (o_.ioctl && !strategy(*ioctl, 1, 1, s))
 			return false;
-		if (o_.fault_percent && !calls(*ioctl, 1, 1, s, BenchKind::kReady, o_.fault_percent))
-			return false;
-	}
 
 	// Nothing may be left: every call completed once, no object remains.
 	dynasync_stats st;
