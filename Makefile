@@ -40,7 +40,7 @@ CXX := g++
 WARN := -Wall -Wextra -Werror
 
 .PHONY: deps module selftests harness host-tests initramfs run check faults fault check-debug clean \
-	bench-vm
+	bench-vm bench-profile
 
 deps:
 	@bash scripts/deps.sh
@@ -133,6 +133,10 @@ fault: initramfs
 
 bench-vm: initramfs
 	@bash scripts/bench/vm.sh
+
+# The same under perf in the VM: build/bench/vm-profile.txt.
+bench-profile: initramfs
+	@bash scripts/bench/profile-vm.sh
 
 # The debug kernel's tree (KDIR) and image (VM_KERNEL); the module, selftests
 # and harness are rebuilt against it into the same build/ files.

@@ -206,8 +206,18 @@ if [ $rc -eq 0 ]; then
 		# scripts/bench/vm.sh to extract; per-measurement lines as comments.
 		args=$(sed -n 's/.*ds_bench_args=\([A-Za-z0-9_.,:-]*\).*/\1/p' /proc/cmdline |
 			tr ':' ' ')
-		check "bench: dynasync bench $args (every completion checked)" \
-			commented dynasync bench $args --out /tmp/bench.json
+		if grep -q ds_bench_perf=1 /proc/cmdline && [ -x /usr/bin/perf ]; then
+			# scripts/bench/profile-vm.sh: the same under a sampling
+			# profile of both vCPUs; the report goes to this line too.
+			check "bench: dynasync bench $args under perf record" \
+				commented /usr/bin/perf record -a -F 2000 -e cpu-clock -o /tmp/perf.data \
+				dynasync bench $args --out /tmp/bench.json
+			/usr/bin/perf report -i /tmp/perf.data --stdio --no-children --sort dso,sym \
+				2>&1 | head -n 300 | sed 's/^/DYNASYNC-PERF: /'
+		else
+			check "bench: dynasync bench $args (every completion checked)" \
+				commented dynasync bench $args --out /tmp/bench.json
+		fi
 		[ -e /tmp/bench.json ] && sed 's/^/DYNASYNC-BENCH-JSON: /' /tmp/bench.json
 		;;
 	run)

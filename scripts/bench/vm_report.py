@@ -110,6 +110,29 @@ def report(res):
                     [fmt_ratio(res.rate("uring_cmd", "ready", s, q, b), nop) for s in S])
     md.append(table(["", "NOP ops/s"] + S, rows))
 
+    md.append("\n## Where the time goes: cost per operation (ns, from ops/s)\n\n")
+    md.append("1e9 / ops/s of each kind of operation. Each column adds a step to the one before: "
+              "NOP is the ring alone; *invalid* is a URING_CMD the module refuses at its first "
+              "check (-EINVAL), so it adds io_uring's command path (file reference, command "
+              "copy, LSM hook) and the module's entry; *no-object* (-ENOENT) adds the output "
+              "pointer's clear_user and the handle lookup; *ready* is a whole NEXT call "
+              "(borrow the object, allocate the call's bookkeeping, run the coroutine, "
+              "write the output, free). The ioctl row is the same through one system call "
+              "per operation.\n\n")
+    rows = []
+
+    def ns(v):
+        return "%.0f" % (1e9 / v) if v else "-"
+    for q, b in res.combos:
+        rows.append(["io_uring qd %d / b %d" % (q, b), ns(res.rate("uring_nop", qd=q, batch=b)),
+                     ns(res.rate("uring_cmd", "invalid", "-", q, b)),
+                     ns(res.rate("uring_cmd", "no-object", "-", q, b))] +
+                    [ns(res.rate("uring_cmd", "ready", s, q, b)) for s in S])
+    rows.append(["ioctl", "-", ns(res.rate("ioctl", "invalid")),
+                 ns(res.rate("ioctl", "no-object"))] +
+                [ns(res.rate("ioctl", "ready", s)) for s in S])
+    md.append(table(["", "NOP", "invalid", "no-object"] + ["ready " + s for s in S], rows))
+
     md.append("\n## io_uring vs one blocking ioctl per call\n\n")
     md.append("ops/s of one DYNASYNC_IOC_CALL per call, and io_uring's (qd / batch) as a "
               "ratio to it, for ready-at-once and suspending calls.\n\n")

@@ -28,7 +28,9 @@ const char kBenchUsage[] =
 	"  --fault-percent P    RATE probability of the failure runs (default 10; 0: none)\n"
 	"  --rounds R           each measurement in R equal rounds; ops/s is their median\n"
 	"                       (robust against a stall of the host; default 5)\n"
-	"  --kinds LIST         what to measure (default nop,ready,suspend,ioctl; for a profile)\n"
+	"  --kinds LIST         what to measure (default nop,reject,ready,suspend,ioctl): reject\n"
+	"                       is calls the module refuses at once (-EINVAL: bad flags;\n"
+	"                       -ENOENT: no such handle), which split a call's cost\n"
 	"  --out FILE           write the JSON there\n"
 	"  --quick              a short run (smoke test): --ops 200 --warmup 20\n";
 
@@ -47,7 +49,7 @@ struct BenchOptions {
 	std::string out;
 	// Which measurements run: NOPs, ready-at-once and suspending calls on
 	// the ring, and the ioctl ones.
-	bool nop = true, ready = true, suspend = true, ioctl = true;
+	bool nop = true, reject = true, ready = true, suspend = true, ioctl = true;
 };
 
 struct Record {
@@ -159,10 +161,12 @@ bool parse_options(int argc, char **argv, BenchOptions &o, std::string &error)
 			good = number(v, 1, 100);
 			o.rounds = static_cast<unsigned>(v);
 		} else if (a == "--kinds") {
-			o.nop = o.ready = o.suspend = o.ioctl = false;
+			o.nop = o.reject = o.ready = o.suspend = o.ioctl = false;
 			for (const std::string &k : split(val)) {
 				if (k == "nop")
 					o.nop = true;
+				else if (k == "reject")
+					o.reject = true;
 				else if (k == "ready")
 					o.ready = true;
 				else if (k == "suspend")
@@ -244,6 +248,7 @@ public:
 
 private:
 	bool nop(CallPath &path, unsigned qd, unsigned batch);
+	bool reject(CallPath &path, unsigned qd, unsigned batch, int err);
 	bool calls(CallPath &path, unsigned qd, unsigned batch, uint32_t strategy, BenchKind kind,
 		   unsigned fault_percent);
 	bool measure(CallPath &path, BenchSource &src, CallSource *calls, Record &rec,
@@ -320,6 +325,23 @@ bool Bench::nop(CallPath &path, unsigned qd, unsigned batch)
 	rec.name = "uring_nop/nop/qd" + std::to_string(qd) + "/b" + std::to_string(batch);
 	NopSource src;
 	return measure(path, src, nullptr, rec, o_.ops);
+}
+
+bool Bench::reject(CallPath &path, unsigned qd, unsigned batch, int err)
+{
+	Record rec;
+	const bool uring = std::strcmp(path.name(), "ioctl") != 0;
+	rec.path = uring ? "uring_cmd" : "ioctl";
+	rec.kind = err == EINVAL ? "invalid" : "no-object";
+	rec.qd = qd;
+	rec.batch = batch;
+	rec.name = std::string(rec.path) + "/" + rec.kind;
+	if (uring)
+		rec.name += "/qd" + std::to_string(qd) + "/b" + std::to_string(batch);
+	RejectSource src(err);
+	if (!measure(path, src, nullptr, rec, o_.ops))
+		return false;
+	return true;
 }
 
 bool Bench::calls(CallPath &path, unsigned qd, unsigned batch, uint32_t strategy,
@@ -431,12 +453,18 @@ bool Bench::run()
 				continue;
 			if (o_.nop && !nop(*path, qd, batch))
 				return false;
+			if (o_.reject && (!reject(*path, qd, batch, EINVAL) ||
+					  !reject(*path, qd, batch, ENOENT)))
+				return false;
 			for (uint32_t s : o_.strategies)
 				if (!strategy(*path, qd, batch, s))
 					return false;
 		}
 	}
 	auto ioctl = open_ioctl_path(dev_);
+	if (o_.ioctl && o_.reject &&
+	    (!reject(*ioctl, 1, 1, EINVAL) || !reject(*ioctl, 1, 1, ENOENT)))
+		return false;
 	for (uint32_t s : o_.strategies)
 		if (o_.ioctl && !strategy(*ioctl, 1, 1, s))
 			return false;

@@ -126,33 +126,35 @@ int CallSource::queue(CallPath &path, unsigned slot)
 bool CallSource::complete(unsigned slot, int res)
 {
 	const dynasync_call_out &o = out_[slot];
-	const std::string where = std::string(strategy_name(cfg_.strategy)) + " slot " +
-				  std::to_string(slot) + ": ";
 	injected_ += o.injected;
-	if (res == 1) {
-		if (o.value != expect_[slot] || o.flags || o.handle || o.reserved) {
-			error_ = where + "NEXT gave item " + std::to_string(o.value) + " flags " +
-				 std::to_string(o.flags) + ", expected item " +
-				 std::to_string(expect_[slot]);
-			return false;
-		}
+	if (res == 1 && o.value == expect_[slot] && !o.flags && !o.handle && !o.reserved) {
 		expect_[slot]++;
 		ok_++;
 		return true;
 	}
 	// The one errno a call here may have: an allocation failure, which
 	// leaves the iterator where it was and names its cause in the output.
-	if (res == -ENOMEM && o.injected + o.alloc_failed > 0 && !o.value && !o.flags) {
-		if (o.injected && !cfg_.fault_percent) {
-			error_ = where + "-ENOMEM injected with no fault policy armed";
-			return false;
-		}
+	if (res == -ENOMEM && o.injected + o.alloc_failed > 0 && !o.value && !o.flags &&
+	    (cfg_.fault_percent || !o.injected)) {
 		errnos_[ENOMEM]++;
 		return true;
 	}
-	error_ = where + "NEXT completed with " + res_name(res) + " (injected " +
-		 std::to_string(o.injected) + ", alloc_failed " + std::to_string(o.alloc_failed) +
-		 ")";
+	// Wrong: say how (strings only here, off the measured path's way).
+	error_ = std::string(strategy_name(cfg_.strategy)) + " slot " + std::to_string(slot) +
+		 ": NEXT completed with " + res_name(res) + ", item " + std::to_string(o.value) +
+		 " flags " + std::to_string(o.flags) + " (expected 1, item " +
+		 std::to_string(expect_[slot]) + "; injected " + std::to_string(o.injected) +
+		 ", alloc_failed " + std::to_string(o.alloc_failed) +
+		 (o.injected && !cfg_.fault_percent ? ", with no fault policy armed)" : ")");
+	return false;
+}
+
+bool RejectSource::complete(unsigned slot, int res)
+{
+	if (res == expect_)
+		return true;
+	error_ = "slot " + std::to_string(slot) + ": a call the module must refuse with " +
+		 res_name(expect_) + " completed with " + res_name(res);
 	return false;
 }
 

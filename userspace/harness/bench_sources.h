@@ -4,6 +4,7 @@
 // the item the iterator must produce.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,6 +23,34 @@ public:
 	const std::string &error() const override { return error_; }
 
 private:
+	std::string error_;
+};
+
+// Calls the module refuses, each with one errno, to split a call's cost:
+// -EINVAL (flags set) at its first check, after io_uring handed the
+// command over; -ENOENT (a handle never made) after the checks, the
+// output pointer's clear_user and the handle lookup.
+class RejectSource final : public BenchSource {
+public:
+	explicit RejectSource(int expect_errno) : expect_(-expect_errno) {}
+	int queue(CallPath &path, unsigned slot) override
+	{
+		dynasync_call c{};
+		c.handle = kNoHandle;
+		c.method = DYNASYNC_METHOD_NEXT;
+		c.out_ptr = reinterpret_cast<uintptr_t>(&out_);
+		c.flags = expect_ == -EINVAL ? 1 : 0;
+		return path.queue(c, slot);
+	}
+	bool complete(unsigned slot, int res) override;
+	const std::string &error() const override { return error_; }
+
+private:
+	// Handles are handed out in increasing order from 1: the file never
+	// gets this many objects.
+	static constexpr uint32_t kNoHandle = 0x7fffffff;
+	int expect_;
+	dynasync_call_out out_{};	// written (cleared) by the -ENOENT calls only
 	std::string error_;
 };
 
