@@ -22,8 +22,8 @@ out=$top/build/bench
 vmout=$top/build/vm-bench
 mkdir -p "$out"
 rm -f "$out"/vm.json "$out"/vm.md "$out"/vm-*.png "$out"/vm-*.dat
-echo "bench-vm: $ops measured operations per NOP / ready-at-once measurement," \
-	"$sops per suspending one, each after $((ops / 10)) warm-up operations"
+echo "bench-vm: $ops measured operations per NOP / refused / ready-at-once measurement," \
+	"$sops per suspending one, in 10 interleaved rounds, each after $((ops / 10)) warm-up operations"
 args="--ops:$ops:--suspend-ops:$sops${BENCH_ARGS:+:$BENCH_ARGS}"
 # TCG's default clocksource (hpet) makes every clock read a system call
 # and an emulated MMIO access, which would weigh on the cheapest

@@ -75,8 +75,9 @@ def report(res):
     md.append("# VM benchmark: dyn async calls through io_uring\n\n")
     md.append("`dynasync bench` in the test VM (kernel %s, %d vCPUs, QEMU TCG, clocksource %s). "
               "%d measured operations per measurement (%d for suspending calls) after %d "
-              "warm-up operations, in %d rounds (ops/s is the median round's, robust against a "
-              "stall of the host; latency percentiles over all rounds); suspending calls sleep %d ns on an hrtimer; failure runs "
+              "warm-up operations, in %d rounds that interleave all measurements (so a change of "
+              "the host's load weighs on all alike; ops/s is the median round's, latency "
+              "percentiles are over all rounds); suspending calls sleep %d ns on an hrtimer; failure runs "
               "inject allocation failures at %d%% (RATE policy on every site). Every completion "
               "was checked (item values, errnos). TCG emulates the CPU: absolute numbers are "
               "far below native ones; read the ratios, measured in the same run.\n\n"

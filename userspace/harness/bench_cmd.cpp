@@ -10,7 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "bench_sources.h"
+#include "bench_run.h"
 #include "json.h"
 #include "names.h"
 
@@ -26,8 +26,8 @@ const char kBenchUsage[] =
 	"  --strategies LIST    default all: boxed,inline,maybe-boxed,cached,task-stack,reserve\n"
 	"  --ticker-period-ns P suspending calls' hrtimer sleep (default 1)\n"
 	"  --fault-percent P    RATE probability of the failure runs (default 10; 0: none)\n"
-	"  --rounds R           each measurement in R equal rounds; ops/s is their median\n"
-	"                       (robust against a stall of the host; default 5)\n"
+	"  --rounds R           every measurement in R rounds, all interleaved; ops/s is the\n"
+	"                       median round's (robust against the host's load; default 10)\n"
 	"  --kinds LIST         what to measure (default nop,reject,ready,suspend,ioctl): reject\n"
 	"                       is calls the module refuses at once (-EINVAL: bad flags;\n"
 	"                       -ENOENT: no such handle), which split a call's cost\n"
@@ -35,35 +35,6 @@ const char kBenchUsage[] =
 	"  --quick              a short run (smoke test): --ops 200 --warmup 20\n";
 
 namespace {
-
-struct BenchOptions {
-	uint64_t ops = 4000;
-	uint64_t suspend_ops = 0;	// 0: ops
-	uint64_t warmup = UINT64_MAX;	// UINT64_MAX: ops / 10
-	std::vector<unsigned> qds{ 1, 8, 64 };
-	std::vector<unsigned> batches{ 1, 8, 64 };
-	std::vector<uint32_t> strategies;
-	uint64_t ticker_period_ns = 1;
-	unsigned fault_percent = 10;
-	unsigned rounds = 5;
-	std::string out;
-	// Which measurements run: NOPs, ready-at-once and suspending calls on
-	// the ring, and the ioctl ones.
-	bool nop = true, reject = true, ready = true, suspend = true, ioctl = true;
-};
-
-struct Record {
-	std::string name;
-	const char *path = "";		// uring_nop, uring_cmd, ioctl
-	const char *kind = "";		// nop, ready, suspend
-	const char *strategy = "-";
-	unsigned qd = 1, batch = 1, fault_percent = 0;
-	uint64_t ops = 0, ok = 0, injected = 0;
-	double seconds = 0;
-	double median_rate = 0;		// of the rounds
-	uint64_t p50 = 0, p99 = 0;
-	std::map<int, uint64_t> errnos;
-};
 
 bool parse_num(const char *s, uint64_t &v)
 {
@@ -239,151 +210,11 @@ std::string json_line(F &&fill)
 	return s;
 }
 
-class Bench {
-public:
-	Bench(const Device &dev, const BenchOptions &o, FILE *out) : dev_(dev), o_(o), out_(out) {}
-
-	bool run();
-	void finish(bool ok);
-
-private:
-	bool nop(CallPath &path, unsigned qd, unsigned batch);
-	bool reject(CallPath &path, unsigned qd, unsigned batch, int err);
-	bool calls(CallPath &path, unsigned qd, unsigned batch, uint32_t strategy, BenchKind kind,
-		   unsigned fault_percent);
-	bool measure(CallPath &path, BenchSource &src, CallSource *calls, Record &rec,
-		     uint64_t ops);
-	bool strategy(CallPath &path, unsigned qd, unsigned batch, uint32_t s)
-	{
-		if (o_.ready && !calls(path, qd, batch, s, BenchKind::kReady, 0))
-			return false;
-		if (o_.suspend && !calls(path, qd, batch, s, BenchKind::kSuspend, 0))
-			return false;
-		return !o_.ready || !o_.fault_percent ||
-		       calls(path, qd, batch, s, BenchKind::kReady, o_.fault_percent);
-	}
-	void emit(const Record &rec);
-	bool fail(const std::string &what)
-	{
-		if (error_.empty())
-			error_ = what;
-		return false;
-	}
-
-	const Device &dev_;
-	const BenchOptions &o_;
-	FILE *out_;
-	bool first_ = true;
-	std::string error_;
-};
-
-bool Bench::measure(CallPath &path, BenchSource &src, CallSource *calls, Record &rec,
-		    uint64_t ops)
-{
-	LoopResult r;
-	if (o_.warmup && !bench_loop(path, src, rec.qd, rec.batch, o_.warmup, r))
-		return fail(rec.name + ": warm-up: " + r.error);
-	if (calls)
-		calls->reset_counts();
-	std::vector<uint64_t> latency;
-	std::vector<double> rates;
-	latency.reserve(ops);
-	for (unsigned k = 0; k < o_.rounds; k++) {
-		// The rounds split @ops; the first takes the remainder.
-		uint64_t n = ops / o_.rounds + (k ? 0 : ops % o_.rounds);
-		if (!n)
-			continue;
-		if (!bench_loop(path, src, rec.qd, rec.batch, n, r))
-			return fail(rec.name + ": " + r.error);
-		rec.ops += r.ops;
-		rec.seconds += r.seconds;
-		rates.push_back(r.seconds > 0 ? static_cast<double>(r.ops) / r.seconds : 0);
-		latency.insert(latency.end(), r.latency_ns.begin(), r.latency_ns.end());
-	}
-	std::sort(rates.begin(), rates.end());
-	rec.median_rate = rates.empty() ? 0 : rates[rates.size() / 2];
-	rec.p50 = percentile(latency, 50);
-	rec.p99 = percentile(latency, 99);
-	if (calls) {
-		rec.ok = calls->ok();
-		rec.errnos = calls->errnos();
-		rec.injected = calls->injected();
-	} else {
-		rec.ok = rec.ops;
-	}
-	emit(rec);
-	return true;
-}
-
-bool Bench::nop(CallPath &path, unsigned qd, unsigned batch)
-{
-	Record rec;
-	rec.path = "uring_nop";
-	rec.kind = "nop";
-	rec.qd = qd;
-	rec.batch = batch;
-	rec.name = "uring_nop/nop/qd" + std::to_string(qd) + "/b" + std::to_string(batch);
-	NopSource src;
-	return measure(path, src, nullptr, rec, o_.ops);
-}
-
-bool Bench::reject(CallPath &path, unsigned qd, unsigned batch, int err)
-{
-	Record rec;
-	const bool uring = std::strcmp(path.name(), "ioctl") != 0;
-	rec.path = uring ? "uring_cmd" : "ioctl";
-	rec.kind = err == EINVAL ? "invalid" : "no-object";
-	rec.qd = qd;
-	rec.batch = batch;
-	rec.name = std::string(rec.path) + "/" + rec.kind;
-	if (uring)
-		rec.name += "/qd" + std::to_string(qd) + "/b" + std::to_string(batch);
-	RejectSource src(err);
-	if (!measure(path, src, nullptr, rec, o_.ops))
-		return false;
-	return true;
-}
-
-bool Bench::calls(CallPath &path, unsigned qd, unsigned batch, uint32_t strategy,
-		  BenchKind kind, unsigned fault_percent)
-{
-	Record rec;
-	const bool uring = std::strcmp(path.name(), "ioctl") != 0;
-	rec.path = uring ? "uring_cmd" : "ioctl";
-	rec.kind = kind == BenchKind::kReady ? "ready" : "suspend";
-	rec.strategy = strategy_name(strategy);
-	rec.qd = qd;
-	rec.batch = batch;
-	rec.fault_percent = fault_percent;
-	rec.name = std::string(rec.path) + "/" + rec.kind +
-		   (fault_percent ? "+fault" + std::to_string(fault_percent) : "") + "/" +
-		   rec.strategy;
-	if (uring)
-		rec.name += "/qd" + std::to_string(qd) + "/b" + std::to_string(batch);
-
-	CallBenchConfig cfg;
-	cfg.strategy = strategy;
-	cfg.kind = kind;
-	cfg.slots = qd;
-	cfg.ticker_period_ns = o_.ticker_period_ns;
-	cfg.fault_percent = fault_percent;
-	std::string err;
-	auto src = CallSource::make(dev_, cfg, err);
-	if (!src)
-		return fail(rec.name + ": " + err);
-	bool good = measure(path, *src, src.get(), rec,
-			    kind == BenchKind::kReady ? o_.ops : o_.suspend_ops);
-	if (!src->finish(err))
-		return fail(rec.name + ": " + err);
-	return good;
-}
-
-void Bench::emit(const Record &rec)
+void emit(FILE *out, const Record &rec, bool first)
 {
 	const double rate = rec.median_rate;
-	const double mean_rate = rec.seconds > 0 ? static_cast<double>(rec.ops) / rec.seconds : 0;
-	std::fputs(first_ ? "\n" : ",\n", out_);
-	first_ = false;
+	const double overall = rec.seconds > 0 ? static_cast<double>(rec.ops) / rec.seconds : 0;
+	std::fputs(first ? "\n" : ",\n", out);
 	std::fputs(json_line([&](Json &j) {
 		j.begin_object();
 		j.str("name", rec.name);
@@ -396,7 +227,7 @@ void Bench::emit(const Record &rec)
 		j.num("ops", rec.ops);
 		j.real("seconds", rec.seconds);
 		j.real("ops_per_s", rate);
-		j.real("ops_per_s_overall", mean_rate);
+		j.real("ops_per_s_overall", overall);
 		j.num("p50_ns", rec.p50);
 		j.num("p99_ns", rec.p99);
 		j.num("ok", rec.ok);
@@ -406,8 +237,7 @@ void Bench::emit(const Record &rec)
 			j.num(errno_name(e).c_str(), n);
 		j.end_object();
 		j.end_object();
-	}).c_str(), out_);
-	std::fflush(out_);
+	}).c_str(), out);
 
 	std::string errs;
 	for (const auto &[e, n] : rec.errnos)
@@ -416,83 +246,38 @@ void Bench::emit(const Record &rec)
 		     rec.name.c_str(), rate, rec.p50 / 1e3, rec.p99 / 1e3, errs.c_str());
 }
 
-bool Bench::run()
+void write_meta(FILE *out, const BenchOptions &o)
 {
 	utsname u{};
 	uname(&u);
-	std::fputs("{\"meta\": ", out_);
+	std::fputs("{\"meta\": ", out);
 	std::fputs(json_line([&](Json &j) {
 		j.begin_object();
-		j.num("ops", o_.ops);
-		j.num("suspend_ops", o_.suspend_ops);
-		j.num("warmup", o_.warmup);
-		j.num("rounds", o_.rounds);
-		j.num("ticker_period_ns", o_.ticker_period_ns);
-		j.num("fault_percent", o_.fault_percent);
+		j.num("ops", o.ops);
+		j.num("suspend_ops", o.suspend_ops);
+		j.num("warmup", o.warmup);
+		j.num("rounds", o.rounds);
+		j.num("ticker_period_ns", o.ticker_period_ns);
+		j.num("fault_percent", o.fault_percent);
 		j.str("kernel", u.release);
 		j.num("cpus", sysconf(_SC_NPROCESSORS_ONLN));
 		j.str("clocksource",
 		      read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource"));
 		j.end_object();
-	}).c_str(), out_);
-	std::fputs(",\n\"results\": [", out_);
-	std::fprintf(stderr,
-		     "bench: %llu measured ops per measurement (%llu for suspending calls), "
-		     "%llu warm-up ops before each; ticker period %llu ns; failure runs at %u%%\n",
-		     (unsigned long long)o_.ops, (unsigned long long)o_.suspend_ops,
-		     (unsigned long long)o_.warmup, (unsigned long long)o_.ticker_period_ns,
-		     o_.fault_percent);
-
-	for (unsigned qd : o_.qds) {
-		std::string err;
-		auto path = open_uring_path(dev_, qd, err);
-		if (!path)
-			return fail(err);
-		for (unsigned batch : o_.batches) {
-			if (batch > qd)
-				continue;
-			if (o_.nop && !nop(*path, qd, batch))
-				return false;
-			if (o_.reject && (!reject(*path, qd, batch, EINVAL) ||
-					  !reject(*path, qd, batch, ENOENT)))
-				return false;
-			for (uint32_t s : o_.strategies)
-				if (!strategy(*path, qd, batch, s))
-					return false;
-		}
-	}
-	auto ioctl = open_ioctl_path(dev_);
-	if (o_.ioctl && o_.reject &&
-	    (!reject(*ioctl, 1, 1, EINVAL) || !reject(*ioctl, 1, 1, ENOENT)))
-		return false;
-	for (uint32_t s : o_.strategies)
-		if (o_.ioctl && !strategy(*ioctl, 1, 1, s))
-			return false;
-
-	// Nothing may be left: every call completed once, no object remains.
-	dynasync_stats st;
-	int r = dev_.stats(st);
-	if (r < 0)
-		return fail("STATS: " + errno_name(-r));
-	if (st.objects || st.inflight || st.calls != st.completions)
-		return fail("after the runs: " + std::to_string(st.objects) + " objects, " +
-			    std::to_string(st.inflight) + " in flight, " +
-			    std::to_string(st.calls) + " calls vs " +
-			    std::to_string(st.completions) + " completions");
-	return true;
+	}).c_str(), out);
+	std::fputs(",\n\"results\": [", out);
 }
 
-void Bench::finish(bool ok)
+void write_status(FILE *out, bool ok, const std::string &error)
 {
-	std::fputs("\n],\n\"status\": ", out_);
+	std::fputs("\n],\n\"status\": ", out);
 	std::fputs(json_line([&](Json &j) {
 		j.begin_object();
 		j.boolean("ok", ok);
-		j.str("error", error_);
+		j.str("error", error);
 		j.end_object();
-	}).c_str(), out_);
-	std::fputs("}\n", out_);
-	std::fflush(out_);
+	}).c_str(), out);
+	std::fputs("}\n", out);
 }
 
 } // namespace
@@ -519,12 +304,21 @@ int cmd_bench(const char *device_path, int argc, char **argv)
 			return 1;
 		}
 	}
-	bool ok;
-	{
-		Bench b(dev, o, out);
-		ok = b.run();
-		b.finish(ok);
-	}
+	std::fprintf(stderr,
+		     "bench: %llu measured ops per measurement (%llu for suspending calls) in %u "
+		     "interleaved rounds, %llu warm-up ops before; ticker period %llu ns; failure "
+		     "runs at %u%%\n",
+		     (unsigned long long)o.ops, (unsigned long long)o.suspend_ops, o.rounds,
+		     (unsigned long long)o.warmup, (unsigned long long)o.ticker_period_ns,
+		     o.fault_percent);
+	write_meta(out, o);
+	std::vector<Record> records;
+	bool ok = run_bench(device_path, dev, o, records, error);
+	for (size_t k = 0; k < records.size(); k++)
+		emit(out, records[k], k == 0);
+	write_status(out, ok, error);
+	if (!ok)
+		std::fprintf(stderr, "dynasync bench: %s\n", error.c_str());
 	if (out != stdout)
 		std::fclose(out);
 	if (!ok)

@@ -67,22 +67,18 @@ std::unique_ptr<CallSource> CallSource::make(const Device &dev, const CallBenchC
 		s->expect_.push_back(ready ? c.param[0] : 0);
 	}
 	s->out_.assign(cfg.slots, dynasync_call_out{});
-	if (cfg.fault_percent) {
-		dynasync_fault_policy p{};
-		p.mode = DYNASYNC_FAULT_RATE;
-		p.flags = DYNASYNC_FAULT_F_RESET_COUNTERS;
-		p.probability = cfg.fault_percent;
-		p.times = -1;
-		p.seed = cfg.fault_seed;
-		int r = dev.fault_set(p);
-		if (r < 0) {
-			error = "FAULT_SET rate probability=" + std::to_string(cfg.fault_percent) +
-				": " + res_name(r);
-			return nullptr;
-		}
-		s->armed_ = true;
-	}
 	return s;
+}
+
+int arm_rate_faults(const Device &dev, unsigned percent, uint64_t seed)
+{
+	dynasync_fault_policy p{};
+	p.mode = DYNASYNC_FAULT_RATE;
+	p.flags = DYNASYNC_FAULT_F_RESET_COUNTERS;
+	p.probability = percent;
+	p.times = -1;
+	p.seed = seed;
+	return dev.fault_set(p);
 }
 
 CallSource::~CallSource()
@@ -94,15 +90,6 @@ CallSource::~CallSource()
 bool CallSource::finish(std::string &error)
 {
 	bool good = true;
-	if (armed_) {
-		dynasync_fault_policy off{};
-		int r = dev_.fault_set(off);
-		if (r < 0) {
-			error = "FAULT_SET off: " + res_name(r);
-			good = false;
-		}
-		armed_ = false;
-	}
 	for (uint32_t h : handles_) {
 		int r = dev_.destroy(h);
 		if (r < 0 && good) {

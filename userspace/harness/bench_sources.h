@@ -64,16 +64,19 @@ struct CallBenchConfig {
 	BenchKind kind = BenchKind::kReady;
 	unsigned slots = 1;
 	uint64_t ticker_period_ns = 1;
-	// RATE policy with this probability (percent) on every allocation
-	// site of the file's calls; 0: none.
+	// The file has a RATE policy of this probability armed (by
+	// arm_rate_faults): injected -ENOMEM is then an expected outcome.
 	unsigned fault_percent = 0;
-	uint64_t fault_seed = 1;
 };
+
+// Arms the file's RATE policy at @percent on every allocation site (after
+// its objects exist: a CREATE would fail too): 0 or -errno.
+int arm_rate_faults(const Device &dev, unsigned percent, uint64_t seed);
 
 class CallSource final : public BenchSource {
 public:
-	// CREATEs one object per slot (then arms the fault policy): nullptr
-	// and @error on failure, with nothing left behind.
+	// CREATEs one object per slot: nullptr and @error on failure, with
+	// nothing left behind.
 	static std::unique_ptr<CallSource> make(const Device &dev, const CallBenchConfig &cfg,
 						std::string &error);
 	~CallSource() override;
@@ -82,8 +85,8 @@ public:
 	bool complete(unsigned slot, int res) override;
 	const std::string &error() const override { return error_; }
 
-	// Disarms the policy and DESTROYs every object: false and @error if
-	// the module refused (an object still in a call).
+	// DESTROYs every object: false and @error if the module refused (an
+	// object still in a call).
 	bool finish(std::string &error);
 
 	// Outcomes since the last reset (the warm-up's are reset away).
@@ -100,7 +103,6 @@ private:
 	std::vector<uint32_t> handles_;
 	std::vector<uint64_t> expect_;		// the slot's next item
 	std::vector<dynasync_call_out> out_;	// the slot's output buffer
-	bool armed_ = false;
 	uint64_t ok_ = 0;
 	uint64_t injected_ = 0;
 	std::map<int, uint64_t> errnos_;	// positive errno -> count
