@@ -28,7 +28,7 @@ done
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$stage-extra.cpio.gz"
 cat "$top/build/initramfs.cpio.gz" "$stage-extra.cpio.gz" >"$top/build/initramfs-perf.cpio.gz"
 
-args=${BENCH_ARGS:---ops:200000:--qd:64:--batch:64:--strategies:boxed,inline,task-stack:--kinds:nop,ready:--fault-percent:0:--rounds:1}
+args=${BENCH_ARGS:---ops:200000:--qd:64:--batch:64:--strategies:boxed,inline:--kinds:ready:--fault-percent:0:--rounds:1:--warmup:1000}
 VM_APPEND="${VM_APPEND:-} clocksource=tsc tsc=reliable ds_bench_perf=1 ds_bench_args=$args" \
 	VM_TIMEOUT=${VM_TIMEOUT:-900} \
 	bash "$top/scripts/vm.sh" bench "$top/build/initramfs-perf.cpio.gz" "$vmout"
