@@ -4,7 +4,8 @@
 # the module's time goes. perf comes from the host's linux-perf with its
 # shared libraries, in a second cpio archive appended to the initramfs
 # (the kernel unpacks both). The flat profile (perf report --sort sym) is
-# in build/bench/vm-profile.txt.
+# in build/bench/vm-profile.txt, grouped by where the time goes in
+# build/bench/vm-profile.md (scripts/bench/profile_summary.py).
 #   BENCH_ARGS  the bench options, colon-separated (default below)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,3 +35,5 @@ VM_APPEND="${VM_APPEND:-} clocksource=tsc tsc=reliable ds_bench_perf=1 ds_bench_
 	bash "$top/scripts/vm.sh" bench "$top/build/initramfs-perf.cpio.gz" "$vmout"
 sed -n 's/^DYNASYNC-PERF: //p' "$vmout/results.log" | tr -d '\r' >"$out/vm-profile.txt"
 echo "bench-profile: $out/vm-profile.txt ($(wc -l <"$out/vm-profile.txt") lines)"
+/usr/bin/python3 "$top/scripts/bench/profile_summary.py" "$out/vm-profile.txt" "$out/vm-profile.md"
+cat "$out/vm-profile.md"
