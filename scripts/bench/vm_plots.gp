@@ -49,3 +49,12 @@ plot dir."/vm-strategies.dat" using 2:xtic(1) title "URING_CMD ready", \
      '' using 3 title "URING_CMD suspending", \
      '' using 5 title "ioctl ready", \
      '' using 6 title "ioctl suspending"
+
+set output dir."/vm-cost.png"
+set title sprintf("cost per operation from median latency (p50 / batch): io_uring at qd %d / batch %d vs ioctl", qdmax, bmax)
+set xlabel ""
+set ylabel "ns per operation"
+unset logscale y
+set yrange [0:*]
+plot dir."/vm-cost.dat" using 2:xtic(1) title "io_uring", \
+     '' using 3 title "one ioctl per operation"

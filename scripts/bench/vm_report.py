@@ -233,6 +233,7 @@ def report(res):
     md.append("![ops/s by queue depth](vm-ops-by-qd.png)\n\n")
     md.append("![latency by queue depth](vm-latency.png)\n\n")
     md.append("![ops/s per strategy](vm-strategies.png)\n\n")
+    md.append("![cost per operation from median latency](vm-cost.png)\n\n")
 
     md.append("\n## Every measurement\n\n")
     rows = []
@@ -286,6 +287,20 @@ def plot_data(res, outdir):
                      v(res.get("uring_cmd", "ready", s, qd_max, best_b, fp)) if fp else "?",
                      v(res.get("ioctl", "ready", s)), v(res.get("ioctl", "suspend", s))]
             f.write(" ".join(cells) + "\n")
+    with open(os.path.join(outdir, "vm-cost.dat"), "w") as f:
+        f.write("# what io_uring_ns ioctl_ns (median latency / batch; io_uring at qd %d / batch %d)\n"
+                % (qd_max, best_b))
+
+        def pc(rec):
+            c = p50_cost(rec)
+            return "%g" % c if c else "?"
+        f.write("NOP %s ?\n" % pc(res.get("uring_nop", qd=qd_max, batch=best_b)))
+        for kind in ("invalid", "no-object"):
+            f.write("%s %s %s\n" % (kind, pc(res.get("uring_cmd", kind, "-", qd_max, best_b)),
+                                    pc(res.get("ioctl", kind))))
+        for s in S:
+            f.write("ready-%s %s %s\n" % (s, pc(res.get("uring_cmd", "ready", s, qd_max, best_b)),
+                                          pc(res.get("ioctl", "ready", s))))
     with open(os.path.join(outdir, "vm-plot-labels.gp"), "w") as f:
         f.write('pick1 = "%s"\npick2 = "%s"\npick3 = "%s"\nnpick = %d\nqdmax = %d\nbmax = %d\n'
                 % tuple((pick + ["", "", ""])[:3] + [len(pick), qd_max, best_b]))
