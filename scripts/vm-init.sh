@@ -206,6 +206,7 @@ if [ $rc -eq 0 ]; then
 		# scripts/bench/vm.sh to extract; per-measurement lines as comments.
 		args=$(sed -n 's/.*ds_bench_args=\([A-Za-z0-9_.,:-]*\).*/\1/p' /proc/cmdline |
 			tr ':' ' ')
+		# shellcheck disable=SC2086 # $args: one word per option
 		if grep -q ds_bench_perf=1 /proc/cmdline && [ -x /usr/bin/perf ]; then
 			# scripts/bench/profile-vm.sh: the same under a sampling
 			# profile of both vCPUs; the report goes to this line too.
