@@ -8,8 +8,11 @@
 #                 scenarios in the VM
 #   make faults   the fault-injection scenarios alone (scripts/faults/) in the VM
 #   make fault SCENARIO=NAME   one of them (e.g. SCENARIO=storm)
+#   make bench    both benchmarks below, then build/bench/REPORT.md
 #   make bench-host  host benchmarks (Google Benchmark): build/bench/host.json,
 #                 host.md (ratios, targets) and host-*.png (gnuplot)
+#   make bench-vm the VM benchmark (`dynasync bench`: io_uring calls vs NOP vs
+#                 ioctls): build/bench/vm.json, vm.md (ratios), vm-*.png
 #   make check-debug  the VM tests on a debug kernel (KASAN, KFENCE, kmemleak,
 #                 lockdep, UBSAN, fault injection) built and cached by
 #                 scripts/debug-kernel.sh; ~4 min the first time
@@ -39,7 +42,8 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Werror
 
-.PHONY: deps module selftests harness host-tests bench-deps bench-host initramfs run check faults fault check-debug clean
+.PHONY: deps module selftests harness host-tests initramfs run check faults fault check-debug clean \
+	bench bench-deps bench-host bench-vm bench-profile
 
 deps:
 	@bash scripts/deps.sh
@@ -151,6 +155,20 @@ fault: initramfs
 		echo "usage: make fault SCENARIO=NAME; NAME is one of:" \
 			$$(cd scripts/faults && ls *.sh | sed 's/\.sh$$//'); exit 2; fi
 	@VM_SCENARIO=$(SCENARIO) bash scripts/faults-vm.sh
+
+bench-vm: initramfs
+	@bash scripts/bench/vm.sh
+
+# Both benchmarks, one after the other (never concurrently: the host
+# benchmark would steal the emulated VM's CPU), and one report.
+bench:
+	$(MAKE) bench-host
+	$(MAKE) bench-vm
+	@bash scripts/bench/report.sh $(B)/bench
+
+# The same under perf in the VM: build/bench/vm-profile.txt.
+bench-profile: initramfs
+	@bash scripts/bench/profile-vm.sh
 
 # The debug kernel's tree (KDIR) and image (VM_KERNEL); the module, selftests
 # and harness are rebuilt against it into the same build/ files.

@@ -1,9 +1,10 @@
 #!/bin/busybox sh
 # /init of the test VM. Kernel messages go to the console (ttyS0); test
 # output goes to ttyS1 so the two never interleave. The mode comes from the
-# kernel command line (ds_mode=check|run|faults); ds_scenario=NAME[,NAME...]
+# kernel command line (ds_mode=check|run|faults|bench); ds_scenario=NAME[,NAME...]
 # limits the fault scenarios (modes check and faults) to
-# /scripts/faults/NAME.sh.
+# /scripts/faults/NAME.sh; ds_bench_args=--ops:4000:--qd:1,8 are `dynasync
+# bench`'s options (colons for spaces) in mode bench.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -190,11 +191,35 @@ if [ $rc -eq 0 ]; then
 			commented dynasync run --ops 20000 --ticker-period-ns 900000 \
 			--require-errno ETIMEDOUT
 		echo "$old_cap" >$p
+		# The benchmark's smoke test: every measurement runs and every
+		# completion is right (no timing is asserted).
+		check "harness: bench --quick: every measurement ran, every completion right" \
+			commented dynasync bench --quick --out /tmp/bench.json
 		# The fault-injection scenarios (scripts/faults/*.sh).
 		run_scenarios
 		;;
 	faults)
 		run_scenarios
+		;;
+	bench)
+		# The JSON goes to this serial line, each line prefixed, for
+		# scripts/bench/vm.sh to extract; per-measurement lines as comments.
+		args=$(sed -n 's/.*ds_bench_args=\([A-Za-z0-9_.,:-]*\).*/\1/p' /proc/cmdline |
+			tr ':' ' ')
+		# shellcheck disable=SC2086 # $args: one word per option
+		if grep -q ds_bench_perf=1 /proc/cmdline && [ -x /usr/bin/perf ]; then
+			# scripts/bench/profile-vm.sh: the same under a sampling
+			# profile of both vCPUs; the report goes to this line too.
+			check "bench: dynasync bench $args under perf record" \
+				commented /usr/bin/perf record -a -F 2000 -e cpu-clock -o /tmp/perf.data \
+				dynasync bench $args --out /tmp/bench.json
+			/usr/bin/perf report -i /tmp/perf.data --stdio --no-children --sort dso,sym \
+				2>&1 | head -n 300 | sed 's/^/DYNASYNC-PERF: /'
+		else
+			check "bench: dynasync bench $args (every completion checked)" \
+				commented dynasync bench $args --out /tmp/bench.json
+		fi
+		[ -e /tmp/bench.json ] && sed 's/^/DYNASYNC-BENCH-JSON: /' /tmp/bench.json
 		;;
 	run)
 		echo "# demo: the module answers VERSION through a coroutine"

@@ -30,7 +30,6 @@ public:
 		call.priv = this;
 		ds_lock_init(&lock_);
 		deadline_.ctx = this;
-		ds_timer_init(&deadline_.timer, &on_deadline);
 	}
 
 	int start() noexcept;
@@ -198,6 +197,10 @@ int CallCtx::start() noexcept
 	const bool gone = state_ & kTaskGone;
 	if (!gone && !(state_ & kDone)) {
 		state_ |= kArmed;
+		// Set up only here: a call that is ready at once (most of
+		// them) never pays for the timer (finish() cancels only an
+		// armed one).
+		ds_timer_init(&deadline_.timer, &on_deadline);
 		ds_timer_start(&deadline_.timer, call.deadline_ns);
 	}
 	ds_unlock_irqrestore(&lock_, f);

@@ -5,6 +5,7 @@
 // same code for either path.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,6 +29,9 @@ public:
 	// Queues one call. Its out_ptr must stay valid until it completes.
 	// 0 or -errno (the submission queue is full: submit first).
 	virtual int queue(const dynasync_call &call, uint64_t user_data) = 0;
+	// Queues an IORING_OP_NOP (the benchmark's baseline): 0, -EBUSY as
+	// queue(), or -EOPNOTSUPP on a path that is not a ring.
+	virtual int queue_nop(uint64_t user_data) { (void)user_data; return -EOPNOTSUPP; }
 	// Hands the queued calls to the module: how many, or -errno.
 	virtual int submit() = 0;
 	// Waits up to @timeout_ms for @min completions and appends every one

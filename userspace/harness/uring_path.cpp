@@ -60,6 +60,16 @@ public:
 		return 0;
 	}
 
+	int queue_nop(uint64_t user_data) override
+	{
+		io_uring_sqe *sqe = io_uring_get_sqe(&ring_);
+		if (!sqe)
+			return -EBUSY;
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, user_data);
+		return 0;
+	}
+
 	int submit() override { return io_uring_submit(&ring_); }
 
 	unsigned ready() const override
