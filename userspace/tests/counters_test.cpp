@@ -43,19 +43,20 @@ TEST_F(Counters, OutOfRangeSlotIsIgnored)
 	EXPECT_EQ(0, ds_counter_sum(DS_COUNTER_SLOTS));
 }
 
-// Blocks allocated on one thread, counted while it lives, still counted
-// after it exits, and freed on another thread.
+// Blocks allocated on one thread (a reserve pool: its struct and its
+// reserve), counted while it lives, still counted after it exits, and
+// freed on another thread.
 TEST_F(Counters, LiveBlocksSurviveTheirThread)
 {
-	constexpr int kBlocks = 5;
+	constexpr unsigned kReserve = 4;
+	constexpr long kBlocks = 1 + kReserve;
 	const size_t threads_before = host::counters::blocks();
-	std::vector<void *> held;
+	ds_pool *pool = nullptr;
 	bool go = false, allocated = false;
 	std::mutex m;
 	std::condition_variable cv;
 	std::thread a([&] {
-		for (int i = 0; i < kBlocks; i++)
-			held.push_back(ds_alloc(32, 16, DS_GFP_KERNEL, DS_SITE_MISC, nullptr));
+		pool = ds_pool_create(32, kReserve, nullptr);
 		std::unique_lock<std::mutex> l(m);
 		allocated = true;
 		cv.notify_all();
@@ -65,8 +66,9 @@ TEST_F(Counters, LiveBlocksSurviveTheirThread)
 		std::unique_lock<std::mutex> l(m);
 		cv.wait(l, [&] { return allocated; });
 	}
+	ASSERT_NE(nullptr, pool);
 	EXPECT_EQ(threads_before + 1, host::counters::blocks());
-	EXPECT_EQ(kBlocks, host::live(DS_SITE_MISC)) << "read from a live thread's block";
+	EXPECT_EQ(kBlocks, host::live(DS_SITE_RESERVE)) << "read from a live thread's block";
 	EXPECT_EQ(kBlocks, host::alloc_calls());
 	{
 		std::lock_guard<std::mutex> l(m);
@@ -75,14 +77,10 @@ TEST_F(Counters, LiveBlocksSurviveTheirThread)
 	}
 	a.join();
 	EXPECT_EQ(threads_before, host::counters::blocks()) << "the exited thread's block";
-	EXPECT_EQ(kBlocks, host::live(DS_SITE_MISC)) << "folded at thread exit";
+	EXPECT_EQ(kBlocks, host::live(DS_SITE_RESERVE)) << "folded at thread exit";
 	EXPECT_EQ(kBlocks, host::alloc_calls());
-	std::thread b([&] {
-		for (void *p : held)
-			ds_free(p, 32, DS_SITE_MISC);
-	});
-	b.join();
-	EXPECT_EQ(0, host::live(DS_SITE_MISC));
+	std::thread([&] { ds_pool_destroy(pool); }).join();
+	EXPECT_EQ(0, host::live(DS_SITE_RESERVE));
 	EXPECT_EQ(0, ds_live_allocations());
 }
 
