@@ -86,8 +86,6 @@ void stats_reset_cumulative() noexcept
 void stats_on_alloc(Strategy s, size_t bytes) noexcept
 {
 	Shared &c = shared[static_cast<int>(s)];
-	ds_counter_add(live_slot(s), 1);
-	ds_counter_add(alloc_slot(s), 1);
 	long now = __atomic_add_fetch(&c.live_bytes, static_cast<long>(bytes),
 				      __ATOMIC_RELAXED);
 	long hw = load(c.high_water_bytes);
@@ -95,12 +93,17 @@ void stats_on_alloc(Strategy s, size_t bytes) noexcept
 	       !__atomic_compare_exchange_n(&c.high_water_bytes, &hw, now, true,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
+	// Bytes before frames, here and on free: a snapshot (it reads frames
+	// first) that sees a frame live sees its bytes, and one that sees it
+	// freed sees its bytes gone (x86 keeps stores and loads in order).
+	ds_counter_add(live_slot(s), 1);
+	ds_counter_add(alloc_slot(s), 1);
 }
 
 void stats_on_free(Strategy s, size_t bytes) noexcept
 {
-	ds_counter_add(live_slot(s), -1);
 	add(shared[static_cast<int>(s)].live_bytes, -static_cast<long>(bytes));
+	ds_counter_add(live_slot(s), -1);
 }
 
 void stats_on_failure(Strategy s, int err) noexcept
