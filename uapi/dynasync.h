@@ -336,7 +336,12 @@ struct dynasync_call {
 #define DYNASYNC_IOC_CALL \
 	_IOW(DYNASYNC_IOC_MAGIC, 0x04, struct dynasync_call)
 
-/* Frame accounting of one storage strategy (module-wide). */
+/*
+ * Frame accounting of one storage strategy (module-wide). live_frames,
+ * allocations and live_allocs[] are sums of per-CPU counters: exact when
+ * nothing runs; a read during activity may be momentarily inconsistent.
+ * live_bytes is one running total: high_water_bytes is its exact peak.
+ */
 struct dynasync_strategy_stats {
 	__u64 live_frames;
 	__u64 live_bytes;

@@ -97,10 +97,22 @@ static inline int ds_alloc_errno(const struct ds_alloc_tag *tag)
 	return tag && tag->quota_refused ? -DS_EDQUOT : -DS_ENOMEM;
 }
 
-/* Live allocations (all sites), for leak checks. */
+/* Live allocations (all sites), for leak checks: exact when quiescent. */
 long ds_live_allocations(void);
 /* Live allocations of one site (0 for an unknown site). */
 long ds_live_allocations_at(unsigned int site);
+
+/*
+ * Hot-path counters: DS_COUNTER_SLOTS longs the runtime numbers itself
+ * (stats.cpp), kept per CPU (kernel: this_cpu_add, no locked op, safe in
+ * any context) or per thread (host) and summed when read. An add on one
+ * CPU and the matching subtract on another still sum exactly; a sum taken
+ * while others add may miss or see in-flight adds (a live count can read
+ * momentarily off, even negative), so exact values need a quiescent point.
+ */
+#define DS_COUNTER_SLOTS 16
+void ds_counter_add(unsigned int slot, long delta);
+long ds_counter_sum(unsigned int slot);
 
 /*
  * Forced failure, for the in-kernel self-check (RT_CHECK): every

@@ -38,7 +38,8 @@ struct StrategyCounters {
 	long failures[kFailKindCount];
 };
 
-// A consistent-enough snapshot (each field read atomically).
+// A snapshot: each field read atomically, live_frames and allocations summed
+// over CPUs (threads), so only a snapshot at a quiescent point is exact.
 void stats_snapshot(Strategy s, StrategyCounters *out) noexcept;
 // Live frames over all strategies (the probe never holds any).
 long stats_live_frames() noexcept;

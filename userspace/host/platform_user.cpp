@@ -12,6 +12,7 @@
 #include <new>
 #include <vector>
 
+#include "host_counters.h"
 #include "host_platform.h"
 
 static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
@@ -24,10 +25,11 @@ static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
 
 namespace {
 
-std::atomic<long> live_blocks[DS_SITE_COUNT];
-std::atomic<long> calls;
+// Live blocks and calls are per-thread counters (host_counters.h), as the
+// kernel's are per CPU: no locked instruction per allocation.
+std::atomic<long> calls_base; // the calls sum at the last reset
 std::atomic<long> injected;
-std::atomic<long> fail_at; // the calls value that fails; 0 = never
+std::atomic<long> fail_countdown; // the call that takes it to 0 fails
 std::atomic<unsigned> forced_sites;
 
 std::mutex queue_lock;
@@ -54,9 +56,12 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 	if (gfp >= DS_GFP_COUNT || site >= DS_SITE_COUNT || !size || !align ||
 	    (align & (align - 1)) || align > 4096)
 		return nullptr;
-	long n = ++calls;
-	long f = fail_at.load();
-	if ((f && n == f) || (forced_sites.load() & (1u << site))) {
+	host::counters::add(host::counters::kCalls, 1);
+	// Armed fail-nth: one shared countdown, so "the n-th call" is exact
+	// even across threads; disarmed (the usual case) it is only a load.
+	bool nth = fail_countdown.load(std::memory_order_relaxed) > 0 &&
+		   fail_countdown.fetch_sub(1) == 1;
+	if (nth || (forced_sites.load(std::memory_order_relaxed) & (1u << site))) {
 		++injected;
 		if (tag) {
 			__atomic_add_fetch(&tag->injected, 1, __ATOMIC_RELAXED);
@@ -69,7 +74,7 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 	void *p = nullptr;
 	if (posix_memalign(&p, align, size))
 		return nullptr;
-	++live_blocks[site];
+	host::counters::add(host::counters::kLive + site, 1);
 	return p;
 }
 
@@ -77,21 +82,21 @@ void ds_free(void *p, size_t, unsigned int site, const struct ds_alloc_tag *)
 {
 	if (!p || site >= DS_SITE_COUNT)
 		return;
-	--live_blocks[site];
+	host::counters::add(host::counters::kLive + site, -1);
 	free(p);
 }
 
 long ds_live_allocations(void)
 {
 	long n = 0;
-	for (auto &l : live_blocks)
-		n += l.load();
+	for (unsigned i = 0; i < DS_SITE_COUNT; i++)
+		n += host::counters::sum(host::counters::kLive + i);
 	return n;
 }
 
 long ds_live_allocations_at(unsigned int site)
 {
-	return site < DS_SITE_COUNT ? live_blocks[site].load() : 0;
+	return site < DS_SITE_COUNT ? host::counters::sum(host::counters::kLive + site) : 0;
 }
 
 void ds_fault_force(unsigned int site_mask) { forced_sites = site_mask; }
@@ -290,17 +295,17 @@ size_t pending()
 	return queue.size();
 }
 
-void fail_nth(long n) { fail_at = n ? calls.load() + n : 0; }
-long alloc_calls() { return calls.load(); }
+void fail_nth(long n) { fail_countdown = n > 0 ? n : 0; }
+long alloc_calls() { return counters::sum(counters::kCalls) - calls_base.load(); }
 long injected_failures() { return injected.load(); }
 void reset_alloc_counters()
 {
-	calls = 0;
+	calls_base = counters::sum(counters::kCalls);
 	injected = 0;
-	fail_at = 0;
+	fail_countdown = 0;
 	forced_sites = 0;
 }
 
-long live(ds_site site) { return live_blocks[site].load(); }
+long live(ds_site site) { return ds_live_allocations_at(site); }
 
 } // namespace host

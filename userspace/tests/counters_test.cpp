@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+// The per-thread (kernel: per-CPU) hot-path counters: sums are exact at a
+// quiescent point however adds and subtracts were spread over threads,
+// including threads that have exited (their block is folded, not lost).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "fixture.h"
+#include "host_counters.h"
+#include "rt/stats.hpp"
+
+namespace {
+
+using Counters = RuntimeTest;
+using ds::Strategy;
+
+TEST_F(Counters, ConcurrentAddsSumExactly)
+{
+	constexpr int kThreads = 4, kAdds = 20000;
+	const unsigned slot = DS_COUNTER_SLOTS - 1;
+	const long before = ds_counter_sum(slot);
+	std::vector<std::thread> threads;
+	for (int t = 0; t < kThreads; t++)
+		threads.emplace_back([&] {
+			for (int i = 0; i < kAdds; i++)
+				ds_counter_add(slot, 3);
+		});
+	for (auto &t : threads)
+		t.join();
+	EXPECT_EQ(before + 3L * kThreads * kAdds, ds_counter_sum(slot));
+	ds_counter_add(slot, -3L * kThreads * kAdds);
+	EXPECT_EQ(before, ds_counter_sum(slot));
+}
+
+TEST_F(Counters, OutOfRangeSlotIsIgnored)
+{
+	ds_counter_add(DS_COUNTER_SLOTS, 1);
+	EXPECT_EQ(0, ds_counter_sum(DS_COUNTER_SLOTS));
+}
+
+// Blocks allocated on one thread (a reserve pool: its struct and its
+// reserve), counted while it lives, still counted after it exits, and
+// freed on another thread.
+TEST_F(Counters, LiveBlocksSurviveTheirThread)
+{
+	constexpr unsigned kReserve = 4;
+	constexpr long kBlocks = 1 + kReserve;
+	const size_t threads_before = host::counters::blocks();
+	ds_pool *pool = nullptr;
+	bool go = false, allocated = false;
+	std::mutex m;
+	std::condition_variable cv;
+	std::thread a([&] {
+		pool = ds_pool_create(32, kReserve, nullptr);
+		std::unique_lock<std::mutex> l(m);
+		allocated = true;
+		cv.notify_all();
+		cv.wait(l, [&] { return go; });
+	});
+	{
+		std::unique_lock<std::mutex> l(m);
+		cv.wait(l, [&] { return allocated; });
+	}
+	ASSERT_NE(nullptr, pool);
+	EXPECT_EQ(threads_before + 1, host::counters::blocks());
+	EXPECT_EQ(kBlocks, host::live(DS_SITE_RESERVE)) << "read from a live thread's block";
+	EXPECT_EQ(kBlocks, host::alloc_calls());
+	{
+		std::lock_guard<std::mutex> l(m);
+		go = true;
+		cv.notify_all();
+	}
+	a.join();
+	EXPECT_EQ(threads_before, host::counters::blocks()) << "the exited thread's block";
+	EXPECT_EQ(kBlocks, host::live(DS_SITE_RESERVE)) << "folded at thread exit";
+	EXPECT_EQ(kBlocks, host::alloc_calls());
+	std::thread([&] { ds_pool_destroy(pool); }).join();
+	EXPECT_EQ(0, host::live(DS_SITE_RESERVE));
+	EXPECT_EQ(0, ds_live_allocations());
+}
+
+// Frames accounted on several threads at once: counts exact afterwards,
+// and the high-water mark is a real running maximum of the shared total.
+TEST_F(Counters, StrategyStatsAcrossThreads)
+{
+	constexpr int kThreads = 4, kCalls = 5000;
+	constexpr size_t kBytes = 100;
+	const Strategy s = Strategy::Cached;
+	ds::stats_reset_cumulative();
+	ds::StrategyCounters before{};
+	ds::stats_snapshot(s, &before);
+	ASSERT_EQ(0, before.live_frames);
+	ASSERT_EQ(0, before.allocations);
+	ASSERT_EQ(0, before.high_water_bytes);
+	std::vector<std::thread> threads;
+	for (int t = 0; t < kThreads; t++)
+		threads.emplace_back([&] {
+			for (int i = 0; i < kCalls; i++) {
+				ds::stats_on_alloc(s, kBytes);
+				ds::stats_on_free(s, kBytes);
+			}
+		});
+	for (auto &t : threads)
+		t.join();
+	ds::StrategyCounters after{};
+	ds::stats_snapshot(s, &after);
+	EXPECT_EQ(0, after.live_frames);
+	EXPECT_EQ(0, after.live_bytes);
+	EXPECT_EQ(long{kThreads} * kCalls, after.allocations);
+	EXPECT_GE(after.high_water_bytes, long{kBytes});
+	EXPECT_LE(after.high_water_bytes, long{kThreads} * long{kBytes})
+		<< "never more than one frame per thread was live";
+	const long hw = after.high_water_bytes;
+
+	// One thread allocates, another frees: live counts balance exactly.
+	std::thread([&] {
+		for (int i = 0; i < 3; i++)
+			ds::stats_on_alloc(s, kBytes);
+	}).join();
+	ds::stats_snapshot(s, &after);
+	EXPECT_EQ(3, after.live_frames);
+	EXPECT_EQ(3 * long{kBytes}, after.live_bytes);
+	EXPECT_EQ(std::max(hw, 3 * long{kBytes}), after.high_water_bytes);
+	std::thread([&] {
+		for (int i = 0; i < 3; i++)
+			ds::stats_on_free(s, kBytes);
+	}).join();
+	ds::stats_snapshot(s, &after);
+	EXPECT_EQ(0, after.live_frames);
+	EXPECT_EQ(0, after.live_bytes);
+	EXPECT_EQ(long{kThreads} * kCalls + 3, after.allocations);
+	ds::stats_reset_cumulative();
+	ds::stats_snapshot(s, &after);
+	EXPECT_EQ(0, after.allocations);
+	EXPECT_EQ(0, after.high_water_bytes);
+}
+
+} // namespace
