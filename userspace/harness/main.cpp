@@ -8,6 +8,7 @@
 #include "info_cmds.h"
 #include "run_cmd.h"
 #include "scenario_cmds.h"
+#include "stress.h"
 #include "sweep.h"
 #include "sweep_cmd.h"
 
@@ -25,9 +26,11 @@ int usage(FILE *out)
 		     "  layout    frame size of every (trait, impl, method) and the inline slot size\n"
 		     "  sweep     the nth-sweep fault-injection scenario (exit 0: PASS)\n"
 		     "  reserve, contention, depth, teardown   fault scenarios (see below)\n"
+		     "  stress    the concurrency stress test (see below)\n"
 		     "--json: machine-readable output on stdout (not for sweep and the\n"
-		     "scenario commands).\n\n%s\n%s\n%s",
-		     harness::kRunUsage, harness::kSweepUsage, harness::kScenarioUsage);
+		     "scenario commands).\n\n%s\n%s\n%s\n%s",
+		     harness::kRunUsage, harness::kSweepUsage, harness::kScenarioUsage,
+		     harness::kStressUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -80,6 +83,8 @@ int main(int argc, char **argv)
 		return harness::cmd_scenario(cmd, nrest, argv + i, path);
 	if (cmd == "sweep")
 		return harness::cmd_sweep(path, nrest, argv + i);
+	if (cmd == "stress")
+		return harness::cmd_stress(path, nrest, argv + i);
 	harness::RunOptions run_opt;
 	if (cmd == "run") {
 		std::string err;
