@@ -561,7 +561,7 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	}
 	if (ret) {
 		atomic64_inc(&f->completions);
-		return ret;
+		goto done;
 	}
 	c->glue = ioucmd;
 	c->complete = ds_uring_call_done;
@@ -569,7 +569,16 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	if (ds_call_start(c))
 		return -EIOCBQUEUED;
 	/* Ready at once: the CQE carries the result, no task work. */
-	return ds_call_finish(f, c, true);
+	ret = ds_call_finish(f, c, true);
+done:
+	/*
+	 * Completed here, never by returning the result: 6.1's io-wq path
+	 * (IOSQE_ASYNC) drops a positive ->uring_cmd return (NEXT's 1, a
+	 * COMPONENTS handle) without posting a CQE, and the inline path
+	 * fails such a request's links. ublk completes inline the same way.
+	 */
+	io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
+	return -EIOCBQUEUED;
 }
 
 /* ---- fault injection: the file's policy --------------------------------- */

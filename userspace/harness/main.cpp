@@ -9,6 +9,7 @@
 #include "info_cmds.h"
 #include "run_cmd.h"
 #include "scenario_cmds.h"
+#include "stress.h"
 #include "sweep.h"
 #include "sweep_cmd.h"
 
@@ -27,10 +28,11 @@ int usage(FILE *out)
 		     "  sweep     the nth-sweep fault-injection scenario (exit 0: PASS)\n"
 		     "  reserve, contention, depth, teardown   fault scenarios (see below)\n"
 		     "  bench     ops/s and p50/p99 latency: io_uring calls vs NOP vs ioctls\n"
+		     "  stress    the concurrency stress test (see below)\n"
 		     "--json: machine-readable output on stdout (not for sweep and the\n"
-		     "scenario commands).\n\n%s\n%s\n%s\n%s",
+		     "scenario commands).\n\n%s\n%s\n%s\n%s\n%s",
 		     harness::kRunUsage, harness::kSweepUsage, harness::kScenarioUsage,
-		     harness::kBenchUsage);
+		     harness::kBenchUsage, harness::kStressUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
 		return harness::cmd_sweep(path, nrest, argv + i);
 	if (cmd == "bench")
 		return harness::cmd_bench(path, nrest, argv + i);
+	if (cmd == "stress")
+		return harness::cmd_stress(path, nrest, argv + i);
 	harness::RunOptions run_opt;
 	if (cmd == "run") {
 		std::string err;
