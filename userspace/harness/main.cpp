@@ -5,6 +5,7 @@
 #include <string>
 
 #include "device.h"
+#include "fuzz_cmd.h"
 #include "info_cmds.h"
 #include "run_cmd.h"
 #include "scenario_cmds.h"
@@ -25,9 +26,11 @@ int usage(FILE *out)
 		     "  layout    frame size of every (trait, impl, method) and the inline slot size\n"
 		     "  sweep     the nth-sweep fault-injection scenario (exit 0: PASS)\n"
 		     "  reserve, contention, depth, teardown   fault scenarios (see below)\n"
+		     "  fuzz      the ABI fuzzer (exit 0: PASS)\n"
 		     "--json: machine-readable output on stdout (not for sweep and the\n"
-		     "scenario commands).\n\n%s\n%s\n%s",
-		     harness::kRunUsage, harness::kSweepUsage, harness::kScenarioUsage);
+		     "scenario commands).\n\n%s\n%s\n%s\n%s",
+		     harness::kRunUsage, harness::kSweepUsage, harness::kScenarioUsage,
+		     harness::kFuzzUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -80,6 +83,8 @@ int main(int argc, char **argv)
 		return harness::cmd_scenario(cmd, nrest, argv + i, path);
 	if (cmd == "sweep")
 		return harness::cmd_sweep(path, nrest, argv + i);
+	if (cmd == "fuzz")
+		return harness::cmd_fuzz(path, nrest, argv + i);
 	harness::RunOptions run_opt;
 	if (cmd == "run") {
 		std::string err;
