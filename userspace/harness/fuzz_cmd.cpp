@@ -169,6 +169,8 @@ int cmd_fuzz(const char *path, int argc, char **argv)
 		return 2;
 	}
 	a.opt.path = path;
+	// Workers may die: what they printed must not stay in a buffer.
+	std::setvbuf(stdout, nullptr, _IOLBF, 0);
 	if (a.opt.replay_to >= 0)
 		a.jobs = 1;
 	dynasync_stats base;
@@ -201,7 +203,9 @@ int cmd_fuzz(const char *path, int argc, char **argv)
 				FuzzOptions o = a.opt;
 				o.seed = a.opt.seed + j;
 				o.iters = a.opt.iters / a.jobs;
-				std::_Exit(work(o, counts[j]) ? 1 : 0);
+				int st = work(o, counts[j]);
+				std::fflush(stdout);
+				std::_Exit(st ? 1 : 0);
 			}
 			if (pid < 0)
 				failed = 1;

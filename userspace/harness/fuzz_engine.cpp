@@ -48,10 +48,6 @@ Engine::~Engine()
 
 bool Engine::init(std::string &err)
 {
-	if (!mem_.ok()) {
-		err = "cannot map the fuzzer's pages";
-		return false;
-	}
 	fd_ = open(opt_.path, O_RDWR | O_CLOEXEC);
 	foreign_fd_ = open(opt_.path, O_RDWR | O_CLOEXEC);
 	if (fd_ < 0 || foreign_fd_ < 0) {
@@ -109,6 +105,10 @@ bool Engine::init(std::string &err)
 	}
 	if (foreign_.empty()) {
 		err = "cannot create objects on the second file";
+		return false;
+	}
+	if (!mem_.map()) {
+		err = "cannot map the fuzzer's pages (or its hole got filled)";
 		return false;
 	}
 	return true;
@@ -207,7 +207,9 @@ void Engine::reap(bool wait_one)
 		long res = cqe->res;
 		io_uring_cqe_seen(&ring_, cqe);
 		if (k >= static_cast<uint64_t>(kDepth) || !pending_[k].active) {
-			n_.duplicated++;
+			if (n_.duplicated++ < 5)
+				std::printf("fuzz: CQE nobody waits for: user_data %" PRIu64 " res %ld\n",
+					    k, res);
 			continue;
 		}
 		complete_uring(pending_[k], res);

@@ -144,7 +144,7 @@ private:
 
 	const FuzzOptions opt_;
 	Counts &n_;
-	Arena mem_;
+	Arena mem_;	// mapped after the rings: nothing may land in its hole
 	int fd_ = -1, foreign_fd_ = -1;
 	io_uring ring_{}, plain_{};
 	bool ring_ok_ = false, plain_ok_ = false;

@@ -209,8 +209,13 @@ void Engine::do_call(uint64_t i, Rng &r, Mut m, Cmd c)
 		call.out_ptr = mem_.out_ptr(out_kind, k, r.next());
 	io_uring_sqe *sqe = io_uring_get_sqe(&ring_);
 	if (!sqe) {
-		io_uring_submit(&ring_);
+		int s = io_uring_submit(&ring_);
 		sqe = io_uring_get_sqe(&ring_);
+		if (!sqe) {
+			std::printf("fuzz: no SQE (submit: %d, in flight %d)\n", s, inflight_);
+			n_.violations++;
+			return;
+		}
 	}
 	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd_, nullptr, 0, 0);
 	sqe->cmd_op = DYNASYNC_IOC_CALL;

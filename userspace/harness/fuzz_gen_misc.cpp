@@ -310,16 +310,26 @@ void Engine::do_fault_get(uint64_t i, Rng &r, Mut m)
 	record(i, Cmd::FaultGet, m, res, expect, "");
 	if (res || arg_kind(m) != Ptr::Good)
 		return;
-	const uint64_t *w = reinterpret_cast<const uint64_t *>(&st.candidates);
-	const size_t nw = (sizeof(st) - offsetof(dynasync_fault_state, candidates)) / 8;
+	// times_left (-1: unlimited) and space_left (the user's budget) are
+	// the user's own numbers; the counters are the module's.
+	const uint64_t *w = reinterpret_cast<const uint64_t *>(&st.attempted);
+	const size_t nw = 3 * DYNASYNC_SITES;
 	dynasync_fault_policy want = policy_;
-	if (any_kernel_pointer(w, nw) || st.reserved[0] || st.reserved[1] ||
+	if (any_kernel_pointer(w, nw) || looks_like_kernel_pointer(st.candidates) || st.reserved[0] || st.reserved[1] ||
 	    st.injections > st.candidates ||
 	    (policy_known_ && std::memcmp(&st.policy, &want, sizeof(want))))
+	{
+		std::string diff;
+		const auto *a = reinterpret_cast<const uint32_t *>(&st.policy);
+		const auto *b = reinterpret_cast<const uint32_t *>(&want);
+		for (size_t w = 0; w < sizeof(want) / 4; w++)
+			if (a[w] != b[w])
+				diff += " word" + std::to_string(w) + ":" + std::to_string(a[w]) +
+					"!=" + std::to_string(b[w]);
 		violation(i, Cmd::FaultGet, m,
-			  "FAULT_GET: policy differs from the one set (mode " +
-				  std::to_string(st.policy.mode) + " vs " + std::to_string(want.mode) +
+			  "FAULT_GET: policy differs from the one set (" + diff +
 				  "), or reserved/counters are not sane");
+	}
 }
 
 void Engine::do_bad_ioctl(uint64_t i, Rng &r)
@@ -386,8 +396,13 @@ void Engine::do_uring_bad(uint64_t i, Rng &r, Cmd c)
 	}
 	io_uring_sqe *sqe = io_uring_get_sqe(ring);
 	if (!sqe) {
-		io_uring_submit(ring);
+		int s = io_uring_submit(ring);
 		sqe = io_uring_get_sqe(ring);
+		if (!sqe) {
+			std::printf("fuzz: no SQE (%s ring, submit: %d)\n", plain ? "plain" : "SQE128", s);
+			n_.violations++;
+			return;
+		}
 	}
 	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd_, nullptr, 0, 0);
 	sqe->cmd_op = op;

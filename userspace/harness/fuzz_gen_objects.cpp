@@ -494,7 +494,12 @@ void Engine::do_create(uint64_t i, Rng &r, Mut m)
 	default:
 		break;
 	}
-	Prediction p = predict(Cmd::Create, m, Outcomes::ok());
+	// A RESERVE pool is allocated at CREATE: up to 256 elements in one
+	// kernel allocation, which may fail for real (-ENOMEM, documented).
+	Outcomes base = Outcomes::ok();
+	if (c.storage.strategy == DYNASYNC_STRATEGY_RESERVE && c.storage.reserve_frames > 16)
+		base.add(ENOMEM);
+	Prediction p = predict(Cmd::Create, m, base);
 	Outcomes expect = with_env(Cmd::Create, p, env());
 	const dynasync_create sent = c;
 	long res = send(i, r, Cmd::Create, m, &c, sizeof(c));

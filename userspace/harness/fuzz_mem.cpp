@@ -11,12 +11,12 @@ namespace {
 constexpr size_t kPages = 5;
 }
 
-Arena::Arena()
+bool Arena::map()
 {
 	void *p = mmap(nullptr, kPages * kPage, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		return;
+		return false;
 	base_ = static_cast<unsigned char *>(p);
 	rw_ = base_;
 	edge_ = base_ + kPage;
@@ -27,6 +27,7 @@ Arena::Arena()
 		munmap(base_, kPages * kPage);
 		base_ = nullptr;
 	}
+	return base_ && hole_intact();
 }
 
 Arena::~Arena()

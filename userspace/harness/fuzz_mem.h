@@ -16,8 +16,11 @@ class Arena {
 public:
 	static constexpr size_t kPage = 4096;
 
-	Arena();
+	Arena() = default;
 	~Arena();
+	// Maps the pages; call after every other mapping the process needs
+	// (io_uring rings), so none of them can fill the hole.
+	bool map();
 	Arena(const Arena &) = delete;
 	Arena &operator=(const Arena &) = delete;
 	bool ok() const { return base_ != nullptr; }
