@@ -81,6 +81,8 @@ static void *ds_kmalloc(size_t size, size_t align, gfp_t flags,
 		return NULL;
 	if (READ_ONCE(ds_forced_sites) & (1U << site))
 		return NULL;
+	if (tag && (READ_ONCE(tag->forced_sites) & (1U << site)))
+		return NULL;
 	if (ds_fault_should_fail(site, size, tag))
 		return NULL;
 	p = ds_slab_alloc(size, flags);

@@ -66,7 +66,12 @@ struct ds_alloc_tag {
 	uint8_t strategy;	/* DYNASYNC_STRATEGY_* of the owner; 0 = none */
 	uint8_t trait;		/* the operation's trait; 0 = none */
 	uint8_t method;		/* the operation's method; 0 = none (creation) */
-	uint8_t reserved;
+	/*
+	 * Sites (1 << DS_SITE_*) whose allocations for this tag always fail,
+	 * uncounted: the self-check's own forced failures, kept to its own
+	 * allocations so that no other caller sees them.
+	 */
+	uint8_t forced_sites;
 	uint32_t injected;	/* failures injected on this tag (the owner resets) */
 	uint32_t failed;	/* real failures on this tag */
 	void *scope;		/* kernel: the open file's struct ds_fault_scope */
@@ -88,9 +93,11 @@ long ds_live_allocations(void);
 long ds_live_allocations_at(unsigned int site);
 
 /*
- * Forced failure, for the in-kernel self-check (RT_CHECK): every
- * ds_alloc() (and pool refill) on a site whose bit is set in @site_mask
- * fails, before any policy is asked. 0 disarms.
+ * Forced failure, for host tests only: every ds_alloc() (and pool refill)
+ * on a site whose bit is set in @site_mask fails, before any policy is
+ * asked. 0 disarms. Module-wide, so never used by the module itself (a
+ * concurrent caller would get an -ENOMEM no counter names): the
+ * self-check uses its tag's forced_sites instead.
  */
 void ds_fault_force(unsigned int site_mask);
 

@@ -56,7 +56,10 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 		return nullptr;
 	long n = ++calls;
 	long f = fail_at.load();
-	if ((f && n == f) || (forced_sites.load() & (1u << site))) {
+	const bool forced = (forced_sites.load() & (1u << site)) ||
+			    (tag && (__atomic_load_n(&tag->forced_sites, __ATOMIC_RELAXED) &
+				     (1u << site)));
+	if ((f && n == f) || forced) {
 		++injected;
 		if (tag)
 			__atomic_add_fetch(&tag->injected, 1, __ATOMIC_RELAXED);
