@@ -225,9 +225,12 @@ void Engine::complete_uring(Pending &p, long res)
 {
 	p.active = false;
 	inflight_--;
-	Obj *o = find(p.call.handle);
-	if (o && o->busy)
+	Obj *o = p.marked ? find(p.call.handle) : nullptr;
+	if (o) {
 		o->busy--;
+		if (p.call.method == DYNASYNC_METHOD_TRANSMIT)
+			o->consuming--;
+	}
 	Outcomes expect = p.expect;
 	// Armed at any time while it ran: an injected -ENOMEM is allowed.
 	if (p.late && (p.epoch != policy_epoch_ || env().policy_armed))

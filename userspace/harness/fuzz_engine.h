@@ -55,6 +55,7 @@ struct Obj {
 	bool small_values = true;	// values stay far below kernel addresses
 	uint64_t augments = 0;		// widgets
 	int busy = 0;			// io_uring calls in flight on it
+	int consuming = 0;		// of which TRANSMITs (it may be gone)
 	bool tower = false;		// the depth-16 adaptor stack (TooDeep)
 };
 
@@ -82,6 +83,7 @@ private:
 		unsigned slot = 0;
 		uint64_t epoch = 0;	// fault-policy epoch at submission
 		bool late = false;
+		bool marked = false;	// counted in its object's busy
 		dynasync_call call{};
 	};
 	long sys_ioctl(int fd, unsigned long nr, void *arg);

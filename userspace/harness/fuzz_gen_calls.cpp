@@ -165,6 +165,11 @@ void Engine::do_call(uint64_t i, Rng &r, Mut m, Cmd c)
 	Outcomes base = call_base(target(tgt, call.method, call.arg[0], call.deadline_ns));
 	if (m == Mut::Raw && call.handle != tgt.handle && find(call.handle) && find(call.handle)->busy)
 		base.add(EBUSY);
+	// A TRANSMIT in flight on it may have run already (its CQE not
+	// reaped yet): the handle is then released.
+	const Obj *named = find(call.handle);
+	if ((m == Mut::Busy || m == Mut::Raw) && named && named->consuming)
+		base.add(ENOENT);
 	Prediction pred = predict(c, m, base);
 	Outcomes expect = with_env(c, pred, env());
 	char what[128];
@@ -238,9 +243,14 @@ void Engine::do_call(uint64_t i, Rng &r, Mut m, Cmd c)
 	p.late = pred.late;
 	p.call = call;
 	inflight_++;
-	if (pred.late)
-		if (Obj *o = find(call.handle))
-			o->busy++;
+	// Any request naming a live object may take it (a mutated one too:
+	// a raw flip can still be a valid call), until its CQE is reaped.
+	if (Obj *o = find(call.handle)) {
+		p.marked = true;
+		o->busy++;
+		if (call.method == DYNASYNC_METHOD_TRANSMIT)
+			o->consuming++;
+	}
 	int s = io_uring_submit(&ring_);
 	if (s < 0) {
 		std::printf("fuzz: io_uring_submit: %s\n", std::strerror(-s));
