@@ -5,8 +5,8 @@
 # 1,000,000 requests between them (15,000 on the debug kernel): every
 # ioctl and io_uring command, valid and mutated, each checked against the
 # errno uapi/dynasync.h documents (exactly for single-field mutations).
-# PASS needs 0 violations, every command exercised, nothing live afterwards; check-log.sh watches the
-# kernel log. make fuzz SEED=.. ITER=.. passes ds_fuzz_seed= and
+# PASS needs 0 violations, every command exercised, nothing live
+# afterwards; check-log.sh watches the kernel log. make fuzz SEED=.. ITER=.. passes ds_fuzz_seed= and
 # ds_fuzz_iters= on the kernel command line.
 . "$(dirname "$0")/lib/scenario.sh"
 
