@@ -6,8 +6,9 @@
 # ioctl and io_uring command, valid and mutated, each checked against the
 # errno uapi/dynasync.h documents (exactly for single-field mutations).
 # PASS needs 0 violations, every command exercised, nothing live
-# afterwards; check-log.sh watches the kernel log. make fuzz SEED=.. ITER=.. passes ds_fuzz_seed= and
-# ds_fuzz_iters= on the kernel command line.
+# afterwards; check-log.sh watches the kernel log. make fuzz SEED=..
+# ITER=.. passes ds_fuzz_seed= and ds_fuzz_iters= on the kernel command
+# line.
 . "$(dirname "$0")/lib/scenario.sh"
 
 seed=$(sed -n 's/.*ds_fuzz_seed=\([0-9]*\).*/\1/p' /proc/cmdline)
