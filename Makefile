@@ -43,7 +43,7 @@ CXX := g++
 WARN := -Wall -Wextra -Werror
 
 .PHONY: deps module selftests harness host-tests initramfs run check faults fault check-debug clean \
-	bench bench-deps bench-host bench-vm bench-profile
+	bench bench-deps bench-host bench-vm bench-profile fuzz
 
 deps:
 	@bash scripts/deps.sh
@@ -90,6 +90,8 @@ TEST_SRCS += userspace/harness/model.cpp userspace/harness/names.cpp \
 # ... and so are the fault window, storage fit and reports.
 TEST_SRCS += userspace/harness/workload_fault.cpp userspace/harness/workload_storage.cpp \
 	userspace/harness/report.cpp userspace/harness/json.cpp
+# ... and the fuzzer's oracle and plan.
+TEST_SRCS += userspace/harness/fuzz_oracle.cpp userspace/harness/fuzz_params.cpp
 # Same warning policy as the kernel build of these sources.
 HOST_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Ikmod -I. -Iuserspace/host
@@ -169,6 +171,12 @@ bench:
 # The same under perf in the VM: build/bench/vm-profile.txt.
 bench-profile: initramfs
 	@bash scripts/bench/profile-vm.sh
+
+# make fuzz SEED=.. ITER=..: a longer ABI-fuzzer campaign (scenario fuzz)
+# in the stock VM; the seed and request count travel on the kernel command line.
+fuzz: initramfs
+	VM_APPEND="$${VM_APPEND:-} ds_fuzz_seed=$${SEED:-$$RANDOM} ds_fuzz_iters=$${ITER:-10000000} ds_scenario_timeout=$${FUZZ_TIMEOUT:-3600}" \
+		VM_TIMEOUT=$${FUZZ_TIMEOUT:-3600} VM_SCENARIO=fuzz bash scripts/faults-vm.sh
 
 # The debug kernel's tree (KDIR) and image (VM_KERNEL); the module, selftests
 # and harness are rebuilt against it into the same build/ files.

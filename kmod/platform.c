@@ -140,6 +140,8 @@ static void *ds_kmalloc(size_t size, size_t align, gfp_t flags,
 		ds_note_failure(tag, true);
 		return NULL;
 	}
+	if (tag && (READ_ONCE(tag->forced_sites) & (1U << site)))
+		goto fail;
 	if (ds_fault_should_fail(site, size, tag))
 		goto uncharge;
 	flags |= __GFP_ACCOUNT;

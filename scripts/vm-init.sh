@@ -15,6 +15,9 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 mode=$(sed -n 's/.*ds_mode=\([a-z-]*\).*/\1/p' /proc/cmdline)
 only=$(sed -n 's/.*ds_scenario=\([A-Za-z0-9_.,-]*\).*/\1/p' /proc/cmdline)
+# ds_scenario_timeout=SECONDS (make fuzz: longer campaigns).
+t=$(sed -n 's/.*ds_scenario_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -n "$t" ] && DS_SCENARIO_TIMEOUT=$t
 exec >/dev/ttyS1 2>&1
 
 rc=0

@@ -171,7 +171,7 @@ ds_object::ds_object(const ds_object_params &p, unsigned int slot, size_t alloc)
 	  gfp(static_cast<ds_gfp>(p.gfp)), requested_slot(p.slot_size),
 	  slot_size(slot), task_stack_size(p.task_stack_size),
 	  reserve_frames(p.reserve_frames), alloc_size(alloc),
-	  tag{static_cast<uint8_t>(p.strategy), static_cast<uint8_t>(p.trait), 0, 0, 0, 0,
+	  tag{static_cast<uint8_t>(p.strategy), static_cast<uint8_t>(p.trait), 0, 0, 0, 0, 0,
 	      p.fault_scope},
 	  heap(static_cast<ds_gfp>(p.gfp), DS_SITE_FRAME, &tag),
 	  object_heap(DS_GFP_KERNEL, DS_SITE_OBJECT, &tag),
@@ -309,7 +309,7 @@ extern "C" int ds_object_create(const ds_object_params *p, ds_object **out)
 {
 	// Creation is an operation of its own: the new object's trait, method 0.
 	ds_alloc_tag creator{static_cast<uint8_t>(p->strategy), static_cast<uint8_t>(p->trait),
-			     0, 0, 0, 0, p->fault_scope};
+			     0, 0, 0, 0, 0, p->fault_scope};
 	ds_object *o;
 	int err = object_create_shell(*p, creator, &o);
 	if (err)

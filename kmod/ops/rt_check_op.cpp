@@ -161,22 +161,31 @@ Future<uint64_t> task_stack_scenario(Checks &c, Storage &root)
 	co_return x.value + y.value;
 }
 
-// Forces every pool refill (kmalloc) to fail: the reserve alone serves.
+// Forces every refill (kmalloc) of the scenario's own pool to fail: the
+// reserve alone serves. Through the pool's tag, not module-wide: other
+// files' pools and other self-checks run meanwhile (they suspend here).
 class ForceReserveFailure {
 public:
-	ForceReserveFailure() noexcept { ds_fault_force(1u << DS_SITE_RESERVE); }
-	~ForceReserveFailure() { ds_fault_force(0); }
+	explicit ForceReserveFailure(ds_alloc_tag &tag) noexcept : tag_(tag)
+	{
+		__atomic_store_n(&tag_.forced_sites, 1u << DS_SITE_RESERVE, __ATOMIC_RELAXED);
+	}
+	~ForceReserveFailure() { __atomic_store_n(&tag_.forced_sites, 0, __ATOMIC_RELAXED); }
+
+private:
+	ds_alloc_tag &tag_;
 };
 
 Future<uint64_t> reserve_scenario(Checks &c, Storage &root)
 {
+	ds_alloc_tag tag{};	// outlives the pool (declared first)
 	ReservePool pool;
-	int r = pool.init(512, 4);
+	int r = pool.init(512, 4, &tag);
 	if (r)
 		co_return Err{r};
 	uint64_t total = 0;
 	{
-		ForceReserveFailure force;
+		ForceReserveFailure force(tag);
 		Ticker t(100000, 10);
 		Map m(&t, 1, 100);
 		for (int i = 0; i < 6; i++) {

@@ -73,6 +73,12 @@ struct ds_alloc_tag {
 	 * fault injector (-ENOMEM). Set by ds_alloc() and pool refills.
 	 */
 	uint8_t quota_refused;
+	/*
+	 * Sites (1 << DS_SITE_*) whose allocations for this tag always fail,
+	 * uncounted: the self-check's own forced failures, kept to its own
+	 * allocations so that no other caller sees them.
+	 */
+	uint8_t forced_sites;
 	uint32_t injected;	/* failures injected on this tag (the owner resets) */
 	uint32_t failed;	/* real failures on this tag */
 	void *scope;		/* kernel: the open file's struct ds_fault_scope */
@@ -115,9 +121,11 @@ void ds_counter_add(unsigned int slot, long delta);
 long ds_counter_sum(unsigned int slot);
 
 /*
- * Forced failure, for the in-kernel self-check (RT_CHECK): every
- * ds_alloc() (and pool refill) on a site whose bit is set in @site_mask
- * fails, before any policy is asked. 0 disarms.
+ * Forced failure, for host tests only: every ds_alloc() (and pool refill)
+ * on a site whose bit is set in @site_mask fails, before any policy is
+ * asked. 0 disarms. Module-wide, so never used by the module itself (a
+ * concurrent caller would get an -ENOMEM no counter names): the
+ * self-check uses its tag's forced_sites instead.
  */
 void ds_fault_force(unsigned int site_mask);
 

@@ -6,6 +6,7 @@
 
 #include "bench_cmd.h"
 #include "device.h"
+#include "fuzz_cmd.h"
 #include "info_cmds.h"
 #include "run_cmd.h"
 #include "scenario_cmds.h"
@@ -29,10 +30,11 @@ int usage(FILE *out)
 		     "  reserve, contention, depth, teardown   fault scenarios (see below)\n"
 		     "  bench     ops/s and p50/p99 latency: io_uring calls vs NOP vs ioctls\n"
 		     "  stress    the concurrency stress test (see below)\n"
+		     "  fuzz      the ABI fuzzer (exit 0: PASS)\n"
 		     "--json: machine-readable output on stdout (not for sweep and the\n"
-		     "scenario commands).\n\n%s\n%s\n%s\n%s\n%s",
+		     "scenario commands).\n\n%s\n%s\n%s\n%s\n%s\n%s",
 		     harness::kRunUsage, harness::kSweepUsage, harness::kScenarioUsage,
-		     harness::kBenchUsage, harness::kStressUsage);
+		     harness::kBenchUsage, harness::kStressUsage, harness::kFuzzUsage);
 	return out == stderr ? 2 : 0;
 }
 
@@ -89,6 +91,8 @@ int main(int argc, char **argv)
 		return harness::cmd_bench(path, nrest, argv + i);
 	if (cmd == "stress")
 		return harness::cmd_stress(path, nrest, argv + i);
+	if (cmd == "fuzz")
+		return harness::cmd_fuzz(path, nrest, argv + i);
 	harness::RunOptions run_opt;
 	if (cmd == "run") {
 		std::string err;

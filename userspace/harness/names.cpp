@@ -36,7 +36,7 @@ const ErrnoName kErrnos[] = {
 	{ EFAULT, "EFAULT" },	{ ENOTTY, "ENOTTY" },	  { ECANCELED, "ECANCELED" },
 	{ EAGAIN, "EAGAIN" },	{ EOPNOTSUPP, "EOPNOTSUPP" }, { EBADF, "EBADF" },
 	{ EPERM, "EPERM" },	{ EACCES, "EACCES" },	  { EIO, "EIO" },
-	{ ENODEV, "ENODEV" },	{ ENXIO, "ENXIO" },
+	{ ENODEV, "ENODEV" },	{ ENXIO, "ENXIO" },	  { EDQUOT, "EDQUOT" },
 };
 
 template <size_t N>

@@ -61,7 +61,10 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 	// even across threads; disarmed (the usual case) it is only a load.
 	bool nth = fail_countdown.load(std::memory_order_relaxed) > 0 &&
 		   fail_countdown.fetch_sub(1) == 1;
-	if (nth || (forced_sites.load(std::memory_order_relaxed) & (1u << site))) {
+	const bool forced = (forced_sites.load(std::memory_order_relaxed) & (1u << site)) ||
+			    (tag && (__atomic_load_n(&tag->forced_sites, __ATOMIC_RELAXED) &
+				     (1u << site)));
+	if (nth || forced) {
 		++injected;
 		if (tag) {
 			__atomic_add_fetch(&tag->injected, 1, __ATOMIC_RELAXED);

@@ -378,6 +378,32 @@ TEST_F(ReserveTest, KeepsCompletingWhileTheHeapFailsUntilExhausted)
 	ds_fault_force(0);
 }
 
+// A tag's forced sites fail that tag's allocations only (the self-check
+// forces its own pool's refills while other pools keep refilling).
+TEST_F(ReserveTest, ForcedSitesOfATagFailOnlyItsOwnPool)
+{
+	ds_alloc_tag forced{}, other{};
+	ds::ReservePool mine, theirs;
+	ASSERT_EQ(0, mine.init(256, 1, &forced));
+	ASSERT_EQ(0, theirs.init(256, 1, &other));
+	forced.forced_sites = 1u << DS_SITE_RESERVE;
+	ds::Allocation a = mine.allocate(64, 16);	// the reserve
+	ds::Allocation b = mine.allocate(64, 16);	// refill forced, reserve empty
+	ds::Allocation c = theirs.allocate(64, 16);	// fresh block
+	ds::Allocation d = theirs.allocate(64, 16);	// fresh block, reserve untouched
+	EXPECT_NE(nullptr, a.ptr);
+	EXPECT_EQ(nullptr, b.ptr);
+	EXPECT_EQ(-DS_ENOMEM, b.err);
+	EXPECT_NE(nullptr, c.ptr);
+	EXPECT_NE(nullptr, d.ptr);
+	forced.forced_sites = 0;
+	ds::Allocation e = mine.allocate(64, 16);
+	EXPECT_NE(nullptr, e.ptr) << "refills work again once unforced";
+	for (ds::Allocation *x : { &a, &c, &d, &e })
+		if (x->ptr)
+			x->owner->release(x->ptr, 64);
+}
+
 TEST_F(ReserveTest, FrameLargerThanAPoolElementIsE2BIG)
 {
 	ds::ReservePool pool;
