@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "default_storage.h"
 #include "names.h"
 
 namespace harness {
@@ -14,22 +15,6 @@ namespace {
 // so a value read from the wrong slot's object cannot pass.
 constexpr uint64_t kEndless = uint64_t{1} << 40;
 constexpr uint64_t kStartStride = uint64_t{1} << 32;
-// The workload's storage parameters (workload_impl.h).
-constexpr uint32_t kTaskStackSize = 4096;
-constexpr uint32_t kReserveFrames = 4;
-
-dynasync_storage bench_storage(uint32_t strategy)
-{
-	dynasync_storage st{};
-	st.strategy = strategy;
-	st.gfp = DYNASYNC_GFP_KERNEL;
-	if (strategy == DYNASYNC_STRATEGY_TASK_STACK)
-		st.task_stack_size = kTaskStackSize;
-	if (strategy == DYNASYNC_STRATEGY_RESERVE)
-		st.reserve_frames = kReserveFrames;
-	return st;	// INLINE, MAYBE_BOXED: slot_size 0 = the trait's largest frame
-}
-
 std::string res_name(int res)
 {
 	return res < 0 ? "-" + errno_name(-res) : std::to_string(res);
@@ -56,7 +41,7 @@ std::unique_ptr<CallSource> CallSource::make(const Device &dev, const CallBenchC
 		c.impl = ready ? DYNASYNC_IMPL_COUNTER : DYNASYNC_IMPL_TICKER;
 		c.param[0] = ready ? i * kStartStride : cfg.ticker_period_ns;
 		c.param[1] = kEndless;
-		c.storage = bench_storage(cfg.strategy);
+		c.storage = default_storage(cfg.strategy);
 		int r = dev.create(c);
 		if (r < 0) {
 			error = std::string("CREATE ") + impl_name(c.impl) + " (" +

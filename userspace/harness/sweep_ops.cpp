@@ -31,14 +31,7 @@ ShapeRun::ShapeRun(SweepFile &file, uint32_t strategy, uint64_t &seq, Report vio
 
 dynasync_storage ShapeRun::storage() const
 {
-	dynasync_storage st{};
-	st.strategy = strategy_;
-	st.gfp = DYNASYNC_GFP_KERNEL;
-	if (strategy_ == DYNASYNC_STRATEGY_TASK_STACK)
-		st.task_stack_size = kTaskStackSize;
-	if (strategy_ == DYNASYNC_STRATEGY_RESERVE)
-		st.reserve_frames = kReserveFrames;
-	return st;
+	return default_storage(strategy_);
 }
 
 void ShapeRun::violation(const std::string &what)

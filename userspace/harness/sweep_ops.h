@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "default_storage.h"
 #include "model.h"
 #include "sweep.h"
 
@@ -79,8 +80,8 @@ public:
 	// Storage parameters: a 4 KiB task stack holds the nested shape's
 	// frames and SUM's; a reserve of 4 frames covers one call's
 	// bookkeeping, SUM's frame and the top object's next() frame.
-	static constexpr uint32_t kTaskStackSize = 4096;
-	static constexpr uint32_t kReserveFrames = 4;
+	static constexpr uint32_t kTaskStackSize = kDefaultTaskStackSize;
+	static constexpr uint32_t kReserveFrames = kDefaultReserveFrames;
 
 private:
 	void violation(const std::string &what);

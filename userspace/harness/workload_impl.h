@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "call_path.h"
+#include "default_storage.h"
 #include "names.h"
 #include "progress.h"
 #include "workload.h"
@@ -37,8 +38,8 @@ constexpr uint64_t kMaxStart = uint64_t{1} << 48;
 // enough for one call at a time per object (bookkeeping, SUM's frame and
 // NEXT's). The GFP class is KERNEL (0) everywhere: failures come only from
 // the fault injector (or real memory pressure).
-constexpr uint32_t kTaskStackSize = 4096;
-constexpr uint32_t kReserveFrames = 4;
+constexpr uint32_t kTaskStackSize = kDefaultTaskStackSize;
+constexpr uint32_t kReserveFrames = kDefaultReserveFrames;
 
 constexpr unsigned kMaxCreateBackoff = 64;
 

@@ -12,15 +12,7 @@ namespace harness::workload_detail {
 
 dynasync_storage Workload::storage_for(uint32_t strategy) const
 {
-	dynasync_storage st{};
-	st.strategy = strategy;
-	st.gfp = DYNASYNC_GFP_KERNEL;
-	if (strategy == DYNASYNC_STRATEGY_TASK_STACK)
-		st.task_stack_size = kTaskStackSize;
-	if (strategy == DYNASYNC_STRATEGY_RESERVE)
-		st.reserve_frames = kReserveFrames;
-	// INLINE and MAYBE_BOXED: slot_size 0, the trait's largest frame.
-	return st;
+	return default_storage(strategy);
 }
 
 // A quarter of the iterators are finite, so ends (and replacements) are
