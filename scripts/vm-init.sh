@@ -113,12 +113,15 @@ scenario_list() {
 # scenario NAME: one TAP line named by the scenario's verdict line
 # ("NAME: PASS ops=... lost=0 duplicated=0 leaked=0") and its time; its
 # output as TAP comments. A scenario that does not finish within
-# DS_SCENARIO_TIMEOUT seconds is killed and fails.
+# DS_SCENARIO_TIMEOUT seconds (else its own "# scenario-timeout: N" line,
+# else 300) is killed and fails.
 scenario() {
 	name=$1
 	t0=$(date +%s)
 	if [ -e "/scripts/faults/$name.sh" ]; then
-		timeout -s KILL "${DS_SCENARIO_TIMEOUT:-300}" sh "/scripts/faults/$name.sh" \
+		limit=${DS_SCENARIO_TIMEOUT:-$(sed -n 's/^# scenario-timeout: \([0-9]*\)$/\1/p' \
+			"/scripts/faults/$name.sh")}
+		timeout -s KILL "${limit:-300}" sh "/scripts/faults/$name.sh" \
 			>/tmp/scenario.out 2>&1
 		st=$?
 	else

@@ -23,13 +23,16 @@ namespace harness {
 const char *const kFuzzUsage =
 	"fuzz [--seed S] [--iters N] [--jobs J] [--params] [--param-writes N]\n"
 	"     [--replay-to I] [--verbose-from I] [--require-all] [--verdict NAME]\n"
+	"     [--max-work W]\n"
 	"          the ABI fuzzer: N requests (default 100000) of every ioctl and\n"
 	"          io_uring command, valid and mutated, each checked against the\n"
 	"          errno the ABI documents (exactly, for single-field mutations);\n"
 	"          J processes (seeds S, S+1, ...); --params first fuzzes the\n"
 	"          module parameters and debugfs fault files (root), restoring\n"
 	"          them; --replay-to I reruns a seed up to request I and prints it;\n"
-	"          --require-all fails when a command got no request. Exit 0: PASS\n";
+	"          --require-all fails when a command got no request; --max-work W\n"
+	"          caps a valid SUM's items x adaptor depth (edge values stay, their\n"
+	"          product is bounded: for the debug kernel). Exit 0: PASS\n";
 
 namespace {
 
@@ -66,6 +69,8 @@ bool parse(int argc, char **argv, Args &a)
 			a.opt.replay_to = static_cast<int64_t>(v);
 		else if (k == "--verbose-from" && num(v))
 			a.opt.verbose_from = static_cast<int64_t>(v);
+		else if (k == "--max-work" && num(v))
+			a.opt.max_work = v;
 		else if (k == "--param-writes" && num(v))
 			a.param_writes = v;
 		else if (k == "--params")
@@ -98,12 +103,16 @@ int work(const FuzzOptions &opt, Counts &n)
 {
 	Engine e(opt, n);
 	std::string err;
+	uint64_t t0 = mono_ns();
 	if (!e.init(err)) {
 		std::printf("fuzz: %s\n", err.c_str());
 		return 1;
 	}
+	n.setup_ns += mono_ns() - t0;
 	e.run();
+	t0 = mono_ns();
 	e.finish();
+	n.setup_ns += mono_ns() - t0;
 	return 0;
 }
 
@@ -124,6 +133,17 @@ void report(const Counts &n, const Args &a, const ParamCounts &pc, bool missing,
 					std::to_string(n.per_cmd_res[c][e]);
 		std::printf("%s\n", line.c_str());
 	}
+	// Where the time went (summed over the jobs): ms in all, us per request.
+	line = "fuzz-time-ms:";
+	for (int c = 0; c < kCmds; c++)
+		if (n.per_cmd[c])
+			line += std::string(" ") + cmd_name(static_cast<Cmd>(c)) + "=" +
+				std::to_string(n.per_cmd_ns[c] / 1000000) + "(" +
+				std::to_string(n.per_cmd_ns[c] / 1000 / n.per_cmd[c]) + "us)";
+	line += " reap=" + std::to_string(n.reap_ns / 1000000) +
+		" trim=" + std::to_string(n.trim_ns / 1000000) +
+		" init+finish=" + std::to_string(n.setup_ns / 1000000);
+	std::printf("%s\n", line.c_str());
 	line = "fuzz-mutations:";
 	for (int m = 0; m < kMuts; m++)
 		line += std::string(" ") + mut_name(static_cast<Mut>(m)) + "=" +
@@ -180,7 +200,9 @@ int cmd_fuzz(const char *path, int argc, char **argv)
 	}
 	ParamCounts pc;
 	if (a.params) {
+		const uint64_t tp = mono_ns();
 		pc = fuzz_params(a.opt.seed, a.param_writes, false);
+		std::printf("fuzz-params: %.1f s\n", (mono_ns() - tp) / 1e9);
 		if (!pc.files)
 			std::printf("fuzz: no writable module parameters or debugfs files: "
 				    "--params skipped\n");

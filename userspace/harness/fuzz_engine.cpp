@@ -7,12 +7,20 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "device.h"
 #include "names.h"
 
 namespace harness::fuzz {
+
+uint64_t mono_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
+}
 
 void Counts::add(const Counts &o)
 {
@@ -26,6 +34,11 @@ void Counts::add(const Counts &o)
 	}
 	for (int m = 0; m < kMuts; m++)
 		per_mut[m] += o.per_mut[m];
+	for (int c = 0; c < kCmds; c++)
+		per_cmd_ns[c] += o.per_cmd_ns[c];
+	reap_ns += o.reap_ns;
+	trim_ns += o.trim_ns;
+	setup_ns += o.setup_ns;
 	violations += o.violations;
 	lost += o.lost;
 	duplicated += o.duplicated;
@@ -141,8 +154,10 @@ void Engine::violation(uint64_t i, Cmd c, Mut m, const std::string &why)
 	n_.violations++;
 	if (n_.violations <= 20)
 		std::printf("VIOLATION seed=%" PRIu64 " index=%" PRIu64 " %s/%s: %s\n"
-			    "  replay: dynasync fuzz --seed %" PRIu64 " --replay-to %" PRIu64 "\n",
-			    opt_.seed, i, cmd_name(c), mut_name(m), why.c_str(), opt_.seed, i);
+			    "  replay: dynasync fuzz --seed %" PRIu64 " --replay-to %" PRIu64
+			    " --max-work %" PRIu64 "\n",
+			    opt_.seed, i, cmd_name(c), mut_name(m), why.c_str(), opt_.seed, i,
+			    opt_.max_work);
 }
 
 bool Engine::record(uint64_t i, Cmd c, Mut m, long res, const Outcomes &expect,
@@ -252,6 +267,7 @@ void Engine::step(uint64_t i)
 	// run is not to become one long -ENOMEM.
 	if (policy_.mode != DYNASYNC_FAULT_OFF && i - armed_since_ > 300)
 		policy_off(i);
+	const uint64_t t0 = mono_ns();
 	switch (h.cmd) {
 	case Cmd::Version: do_version(i, r, h.mut); break;
 	case Cmd::RtCheck: do_rt_check(i, r, h.mut); break;
@@ -268,8 +284,13 @@ void Engine::step(uint64_t i)
 	case Cmd::UringBadOp: do_uring_bad(i, r, h.cmd); break;
 	default: break;
 	}
+	const uint64_t t1 = mono_ns();
 	reap(false);
+	const uint64_t t2 = mono_ns();
 	trim_pool(i, r);
+	n_.per_cmd_ns[static_cast<int>(h.cmd)] += t1 - t0;
+	n_.reap_ns += t2 - t1;
+	n_.trim_ns += mono_ns() - t2;
 }
 
 void Engine::run()

@@ -18,7 +18,9 @@
 
 namespace harness::fuzz {
 
-constexpr int kResults = 134;	// index 0: success, else the errno
+constexpr int kResults = 134;
+
+uint64_t mono_ns();	// index 0: success, else the errno
 
 // What a run counted; plain data (children write it to shared memory).
 struct Counts {
@@ -26,6 +28,11 @@ struct Counts {
 	uint64_t per_cmd[kCmds];
 	uint64_t per_cmd_res[kCmds][kResults];
 	uint64_t per_mut[kMuts];
+	// Wall time spent in each command's request (sending, checking, and
+	// the setup CREATEs it made), in reaping CQEs, in trimming the pool,
+	// and in init/finish: where a slow kernel's time goes.
+	uint64_t per_cmd_ns[kCmds];
+	uint64_t reap_ns, trim_ns, setup_ns;
 	uint64_t violations;
 	uint64_t lost;		// io_uring calls without a CQE at the end
 	uint64_t duplicated;	// CQEs nobody was waiting for
@@ -41,6 +48,10 @@ struct FuzzOptions {
 	int64_t replay_to = -1;		// stop after this index, printing it
 	int64_t verbose_from = -1;	// print every request from this index
 	bool progress = false;
+	// Bounds a valid SUM's work, items walked x adaptors they pass (0: no
+	// bound). Edge values stay (n = ~0 on a short iterator, a count of ~0
+	// summed a little): only their product is capped. For slow kernels.
+	uint64_t max_work = 0;
 };
 
 // One object of the file as the fuzzer knows it.

@@ -22,11 +22,15 @@ constexpr uint64_t kCheapNs = 20 * kMs;
 // (The debug kernel under TCG ran a 1780-item SUM past 1 s.)
 constexpr uint64_t kSafeNs = 5000 * kMs;
 
+// Items a SUM of @n walks (NEXT: one).
+uint64_t touched(const Obj &o, uint64_t n)
+{
+	return std::min(n, o.items) + 1;
+}
+
 uint64_t touched(const Obj &o, uint32_t method, uint64_t n)
 {
-	if (method == DYNASYNC_METHOD_SUM)
-		return std::min(n, o.items) + 1;
-	return 1;
+	return method == DYNASYNC_METHOD_SUM ? touched(o, n) : 1;
 }
 
 } // namespace
@@ -82,6 +86,10 @@ void Engine::do_call(uint64_t i, Rng &r, Mut m, Cmd c)
 		if (call.method == DYNASYNC_METHOD_SUM)
 			call.arg[0] = r.chance(70) ? r.below(100)
 				    : r.chance(70) ? r.below(5000) : r.interesting();
+		const uint64_t cap = opt_.max_work;
+		if (call.method == DYNASYNC_METHOD_SUM && cap &&
+		    touched(tgt, call.arg[0]) > cap / tgt.depth)
+			call.arg[0] = r.below(cap / tgt.depth + 1);
 	} else {
 		uint64_t k = r.below(100);
 		call.method = k < 60 ? DYNASYNC_METHOD_AUGMENT

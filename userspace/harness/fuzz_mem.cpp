@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace harness::fuzz {
 
@@ -13,17 +14,34 @@ constexpr size_t kPages = 5;
 
 bool Arena::map()
 {
-	void *p = mmap(nullptr, kPages * kPage, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	// The writable view first: nothing mapped after the arena may land in
+	// its hole.
+	int fd = memfd_create("dynasync-fuzz-ro", MFD_CLOEXEC);
+	if (fd < 0)
 		return false;
+	void *w = MAP_FAILED;
+	if (ftruncate(fd, kPage) == 0)
+		w = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *p = w == MAP_FAILED ? MAP_FAILED
+				  : mmap(nullptr, kPages * kPage, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		if (w != MAP_FAILED)
+			munmap(w, kPage);
+		close(fd);
+		return false;
+	}
+	ro_writer_ = static_cast<unsigned char *>(w);
 	base_ = static_cast<unsigned char *>(p);
 	rw_ = base_;
 	edge_ = base_ + kPage;
 	hole_ = base_ + 2 * kPage;
 	ro_ = base_ + 3 * kPage;
 	out_ = base_ + 4 * kPage;
-	if (munmap(hole_, kPage) || mprotect(ro_, kPage, PROT_READ)) {
+	bool ok = munmap(hole_, kPage) == 0 &&
+		  mmap(ro_, kPage, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == ro_;
+	close(fd);
+	if (!ok) {
 		munmap(base_, kPages * kPage);
 		base_ = nullptr;
 	}
@@ -32,6 +50,8 @@ bool Arena::map()
 
 Arena::~Arena()
 {
+	if (ro_writer_)
+		munmap(ro_writer_, kPage);
 	if (!base_)
 		return;
 	munmap(base_, 2 * kPage);
@@ -71,9 +91,7 @@ void *Arena::place(Ptr kind, const void *data, size_t size, uint64_t salt)
 		return p;
 	}
 	case Ptr::ReadOnly:
-		mprotect(ro_, kPage, PROT_READ | PROT_WRITE);
-		std::memcpy(ro_, data, size);
-		mprotect(ro_, kPage, PROT_READ);
+		std::memcpy(ro_writer_, data, size);
 		return ro_;
 	}
 	return nullptr;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // User memory the fuzzer points the module at: a writable page, a hole
 // (munmap'd) right after a second writable page so a struct can straddle
-// into it, and a read-only page. Pointers of every class are handed out
-// from here.
+// into it, and a read-only page (a read-only view of a memfd page the
+// fuzzer writes through a second, writable view: no mprotect per request,
+// whose VMA splits cost as much as the request on a debug kernel).
+// Pointers of every class are handed out from here.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +30,7 @@ public:
 	bool hole_intact() const;
 
 	// Places @size bytes of @data where @kind says and returns the pointer
-	// to pass (read-only: written through a temporary mprotect). @salt
+	// to pass (read-only: written through the writable view). @salt
 	// picks the misalignment / straddle offset.
 	void *place(Ptr kind, const void *data, size_t size, uint64_t salt);
 	// Where a Good/Misaligned placement of @size lives (to read back).
@@ -42,6 +44,7 @@ private:
 	unsigned char *base_ = nullptr;	// [rw][rw: straddle][hole][ro][out]
 	unsigned char *rw_ = nullptr, *edge_ = nullptr, *hole_ = nullptr, *ro_ = nullptr;
 	unsigned char *out_ = nullptr;
+	unsigned char *ro_writer_ = nullptr;	// the same page as ro_, writable
 };
 
 } // namespace harness::fuzz
