@@ -100,7 +100,7 @@ static long ds_ioctl_rt_check(struct dynasync_rt_check __user *uarg)
 	c.value = w.op.value;
 	c.checks = w.op.checks;
 	c.failed_check = w.op.failed_check;
-	c.live_frames = (__u32)min_t(long, ds_rt_report_live(), U32_MAX);
+	c.live_frames = (__u32)min_t(long, ds_rt_live_frames(false), U32_MAX);
 	c.slot_size = ds_rt_iterator_slot_size();
 	if (copy_to_user(uarg, &c, sizeof(c)))
 		return -EFAULT;
@@ -190,7 +190,7 @@ static void __exit ds_exit(void)
 	/* Every file is closed (each holds the module): no object may remain. */
 	WARN(ds_objects_live(), KBUILD_MODNAME ": %ld objects live at unload\n",
 	     ds_objects_live());
-	frames = ds_rt_report_live();
+	frames = ds_rt_live_frames(true);
 	WARN(frames, KBUILD_MODNAME ": %ld coroutine frames live at unload\n",
 	     frames);
 	ds_platform_exit();

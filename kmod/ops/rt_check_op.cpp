@@ -263,14 +263,14 @@ extern "C" unsigned int ds_rt_iterator_slot_size(void)
 	return static_cast<unsigned int>(ds::iterator_layout.slot_size());
 }
 
-extern "C" long ds_rt_report_live(void)
+extern "C" long ds_rt_live_frames(bool report)
 {
 	long total = 0;
 	for (int i = 0; i < ds::kStrategyCount; i++) {
 		ds::StrategyCounters c;
 		ds::stats_snapshot(static_cast<ds::Strategy>(i), &c);
 		total += c.live_frames;
-		if (c.live_frames)
+		if (report && c.live_frames)
 			ds_log(DS_LOG_ERR, "live frames: %s: %ld (%ld bytes)",
 			       ds::strategy_name(static_cast<ds::Strategy>(i)),
 			       c.live_frames, c.live_bytes);

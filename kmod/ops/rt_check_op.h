@@ -31,8 +31,12 @@ int ds_rt_check_start(struct ds_rt_check_op *op);
 
 /* Module init: computes the layout tables. */
 void ds_rt_init(void);
-/* Frames still live, all strategies; logs each strategy with any. */
-long ds_rt_report_live(void);
+/*
+ * Frames still live, all strategies; with @report, logs each strategy with
+ * any (module unload, where one is a bug; never on an ioctl path, which
+ * would let userspace fill the kernel log).
+ */
+long ds_rt_live_frames(bool report);
 unsigned int ds_rt_iterator_slot_size(void);
 
 #ifdef __cplusplus

@@ -20,6 +20,13 @@ iters=$(sed -n 's/.*ds_fuzz_iters=\([0-9]*\).*/\1/p' /proc/cmdline)
 # to ~4,000 requests/s: 1,000,000 take about five minutes.
 work=0
 [ -e /sys/kernel/debug/kmemleak ] && work=64
+log_before=$(dmesg | wc -l)
 step dynasync fuzz --seed "${seed:-8}" --iters "${iters:-1000000}" --jobs 2 --params \
 	--max-work "$work" --require-all --progress --verdict fuzz-abi
+# Nothing userspace sends may write to the kernel log (a flood of lines is
+# a denial of service of its own, and slows everything under TCG).
+dmesg | tail -n +$((log_before + 1)) >"$ds_tmp/dmesg"
+check "the fuzz run wrote $(wc -l <"$ds_tmp/dmesg") lines to the kernel log (0 allowed)" \
+	[ ! -s "$ds_tmp/dmesg" ]
+head -n 5 "$ds_tmp/dmesg"
 verdict fuzz

@@ -4,7 +4,8 @@
 # closed-while-busy files, rings torn down and processes killed with calls
 # in flight, a fault rate on some files), and while it holds the device
 # open, rmmod attempts: each must be refused (the module is in use), the
-# module must stay loaded and answer, and the kernel log stay clean.
+# module must stay loaded and answer, and the kernel log stay clean. Then a
+# run a third as long while the limits (module parameters) keep changing.
 #
 # Length: ds_stress_s=N on the kernel command line (VM_APPEND, e.g.
 # VM_APPEND=ds_stress_s=120 make check-debug), else 30 s on a stock kernel
@@ -81,6 +82,24 @@ if [ -n "$line" ]; then echo "$line" >>"$ds_tmp/verdicts"; else ds_status=1; fi
 exec 9<&-
 
 check "the module is still loaded and live" [ "$(cat $mod/initstate 2>/dev/null)" = live ]
+# The limits change under a second, shorter run: every ~20 ms one of
+# max_objects, max_inflight, max_call_ms, max_file_bytes gets another valid
+# value (the run restores them; so does this script, should it die).
+saved=""
+for p in max_objects max_inflight max_call_ms max_file_bytes; do
+	saved="$saved $p=$(cat $mod/parameters/$p)"
+done
+step dynasync stress --seconds $((secs / 3)) --seed 43 --sqpoll 0 --churn-ms 20 \
+	--verdict stress-limits
+for pv in $saved; do
+	echo "${pv#*=}" >"$mod/parameters/${pv%%=*}"
+done
+limits_back() {
+	for pv in $saved; do
+		[ "$(cat "$mod/parameters/${pv%%=*}")" = "${pv#*=}" ] || return 1
+	done
+}
+check "the limits are back:$saved" limits_back
 # Still working: a short verified run from scratch, no errno accepted.
 step dynasync run --no-progress --path uring --ops 2000 --qd 32 --seed 42 \
 	--verdict stress-after

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "device.h"
 #include "fuzz_rng.h"
 #include "names.h"
 #include "uapi/dynasync.h"
@@ -24,33 +25,6 @@ const char *const kParamDir = "/sys/module/dynasync/parameters";
 const char *const kFaultDir = "/sys/kernel/debug/dynasync/fault";
 const char *const kFields[] = { "mode", "sites", "strategies", "trait", "method", "nth",
 				"probability", "interval", "times", "space", "seed" };
-
-bool read_file(const std::string &path, std::string &out)
-{
-	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	char buf[128];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return false;
-	out.assign(buf, n);
-	while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
-		out.pop_back();
-	return true;
-}
-
-int write_file(const std::string &path, const std::string &text)
-{
-	int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, text.data(), text.size());
-	int err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
-}
 
 std::string strim(const std::string &s)
 {
@@ -254,7 +228,7 @@ ParamCounts fuzz_params(uint64_t seed, uint64_t writes, bool verbose)
 			if (e->d_name[0] == '.')
 				continue;
 			std::string p = std::string(kParamDir) + "/" + e->d_name, v;
-			if (access(p.c_str(), W_OK) || !read_file(p, v))
+			if (access(p.c_str(), W_OK) || !read_text(p, v))
 				continue;
 			auto k = kKnown.find(e->d_name);
 			t.push_back({ p, v, -1, k == kKnown.end() ? 0 : k->second });
@@ -265,7 +239,7 @@ ParamCounts fuzz_params(uint64_t seed, uint64_t writes, bool verbose)
 	bool fault = true;
 	for (int f = 0; f < 11; f++) {
 		std::string p = std::string(kFaultDir) + "/" + kFields[f], v;
-		if (!read_file(p, v)) {
+		if (!read_text(p, v)) {
 			fault = false;
 			break;
 		}
@@ -297,7 +271,7 @@ ParamCounts fuzz_params(uint64_t seed, uint64_t writes, bool verbose)
 			want = 0;
 			exact = false;	// a parameter this fuzzer does not know
 		}
-		int got = write_file(x.path, text);
+		int got = write_text(x.path, text);
 		n.writes++;
 		(got ? n.rejected : n.accepted)++;
 		bool ok = exact ? got == want : (got == 0 || got == -EINVAL);
@@ -314,7 +288,7 @@ ParamCounts fuzz_params(uint64_t seed, uint64_t writes, bool verbose)
 				if (y.field >= 0) {
 					std::string v;
 					int64_t z = 0;
-					if (read_file(y.path, v) && !parse_kstrtos64(v, z))
+					if (read_text(y.path, v) && !parse_kstrtos64(v, z))
 						staged.v[y.field] = static_cast<uint64_t>(z);
 				}
 		}
@@ -322,18 +296,18 @@ ParamCounts fuzz_params(uint64_t seed, uint64_t writes, bool verbose)
 	// Restore: the module-wide policy off first (every field is then
 	// accepted), its fields, its mode last; then the parameters.
 	if (fault)
-		write_file(std::string(kFaultDir) + "/mode", "0");
+		write_text(std::string(kFaultDir) + "/mode", "0");
 	for (const Target &x : t)
 		if (x.field > 0 || x.field == -1)
-			write_file(x.path, x.orig);
+			write_text(x.path, x.orig);
 	for (const Target &x : t)
 		if (x.field == 0)
-			write_file(x.path, x.orig);
+			write_text(x.path, x.orig);
 	for (const Target &x : t) {
 		std::string v;
 		if (x.field == -2)
 			continue;
-		if (!read_file(x.path, v) || v != x.orig) {
+		if (!read_text(x.path, v) || v != x.orig) {
 			std::printf("VIOLATION param %s not restored: \"%s\", was \"%s\"\n",
 				    x.path.c_str(), v.c_str(), x.orig.c_str());
 			n.restored = false;

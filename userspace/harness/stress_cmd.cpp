@@ -31,6 +31,9 @@ const char kStressUsage[] =
 	"  --sqpoll 0|1 (1: the first io_uring thread's ring is SQPOLL)\n"
 	"  --forkers N (1)  --stable-files N (3)  --volatile-files N (2)\n"
 	"  --fault-rate P (3: RATE percent on stable file 1 and volatile file 0; 0: off)\n"
+	"  --churn-ms N (0: off): every ~N ms a limit (max_objects, max_inflight,\n"
+	"        max_call_ms, max_file_bytes) gets another valid value (root; all\n"
+	"        restored); -EMFILE/-ENOBUFS/-EDQUOT/-ETIMEDOUT are then allowed\n"
 	"  --verdict NAME (stress)\n";
 
 namespace stress {
@@ -199,11 +202,13 @@ int Run::run()
 	const double t0 = now_s();
 	s_.max_call_ms = module_param("max_call_ms", 10000);
 	std::printf("stress: %.0f s or %llu ops, seed %llu: %u ioctl threads, %u io_uring "
-		    "threads, %u forkers, %u stable + %u volatile files, fault rate %u%%\n",
+		    "threads, %u forkers, %u stable + %u volatile files, fault rate %u%%%s\n",
 		    opt_.seconds, static_cast<unsigned long long>(opt_.max_ops),
 		    static_cast<unsigned long long>(opt_.seed), opt_.ioctl_threads,
 		    opt_.uring_threads, opt_.forkers, opt_.stable_files, opt_.volatile_files,
-		    opt_.fault_rate);
+		    opt_.fault_rate,
+		    opt_.churn_ms ? (", limits changed every ~" + std::to_string(opt_.churn_ms) +
+				     " ms").c_str() : "");
 	std::fflush(stdout);
 
 	// The module-wide baseline, before any file of ours exists.
@@ -221,7 +226,7 @@ int Run::run()
 	}
 
 	unsigned workers = 0;
-	std::vector<Counts> counts(opt_.ioctl_threads + opt_.uring_threads + 1 + opt_.forkers);
+	std::vector<Counts> counts(opt_.ioctl_threads + opt_.uring_threads + 1 + opt_.forkers + 1);
 	std::vector<std::thread> threads;
 	std::mutex mu;
 	std::condition_variable cv;
@@ -243,6 +248,10 @@ int Run::run()
 		for (unsigned i = 0; i < opt_.forkers; i++, w++)
 			threads.emplace_back(forker_worker, std::ref(s_), std::ref(counts[w]),
 					     opt_.seed * 1000 + w);
+		if (opt_.churn_ms)
+			threads.emplace_back(churn_worker, std::ref(s_), std::ref(counts[w]),
+					     opt_.seed * 1000 + w);
+		w++;
 		workers = threads.size();
 		// A worker stuck in the module is a lost completion: say so and end.
 		const double hang_s = opt_.seconds + 2.0 * s_.max_call_ms / 1000 + 30;
@@ -322,6 +331,8 @@ int Run::run()
 			total_.fail("no file was closed with calls in flight");
 		if (opt_.forkers && !total_.children_busy)
 			total_.fail("no child died with calls in flight");
+		if (opt_.churn_ms && !total_.param_writes)
+			total_.fail("no module parameter was changed during the run");
 	}
 	std::printf("  races: %llu ring teardowns (%llu with calls in flight), %llu file closes "
 		    "(%llu busy), %llu children died (%llu with calls in flight, %llu SIGKILLed)\n",
@@ -330,6 +341,9 @@ int Run::run()
 		    (unsigned long long)total_.file_closes, (unsigned long long)total_.file_closes_busy,
 		    (unsigned long long)total_.children, (unsigned long long)total_.children_busy,
 		    (unsigned long long)total_.children_killed);
+	if (opt_.churn_ms)
+		std::printf("  limits: %llu module parameter writes during the run, all restored\n",
+			    (unsigned long long)total_.param_writes);
 	for (const auto &f : total_.failures)
 		std::printf("  FAIL: %s\n", f.c_str());
 	if (total_.nfail > total_.failures.size())
@@ -390,6 +404,8 @@ int cmd_stress(const char *device_path, int argc, char **argv)
 			ok = ok && v <= 64, opt.volatile_files = v;
 		else if (a == "--fault-rate")
 			ok = ok && v <= 100, opt.fault_rate = v;
+		else if (a == "--churn-ms")
+			ok = ok && v <= 60000, opt.churn_ms = v;
 		else {
 			std::fprintf(stderr, "dynasync stress: unknown option '%s'\n\n%s", a.c_str(),
 				     kStressUsage);

@@ -30,6 +30,9 @@ struct Options {
 	unsigned stable_files = 3;	// open for the whole run; file 0 is shared with children
 	unsigned volatile_files = 2;	// closed and reopened (dup2) while others submit
 	unsigned fault_rate = 3;	// RATE percent on file 1 and volatile file 0; 0: none
+	// Every ~N ms a module parameter (limit) gets another valid value; 0:
+	// none. What a limit answers is then allowed everywhere.
+	unsigned churn_ms = 0;
 };
 
 // A pooled object: what a worker needs to pick a method without asking.
@@ -99,6 +102,7 @@ struct Counts {
 	uint64_t ring_teardowns = 0, ring_teardowns_busy = 0;
 	uint64_t file_closes = 0, file_closes_busy = 0;
 	uint64_t children = 0, children_busy = 0, children_killed = 0;
+	uint64_t param_writes = 0;	// churn
 
 	void outcome(int res);
 	void fail(const std::string &what);
@@ -192,6 +196,7 @@ void ioctl_worker(Shared &s, Counts &c, uint64_t seed);
 void uring_worker(Shared &s, Counts &c, uint64_t seed, bool sqpoll);
 void cycler_worker(Shared &s, Counts &c, uint64_t seed);
 void forker_worker(Shared &s, Counts &c, uint64_t seed);
+void churn_worker(Shared &s, Counts &c, uint64_t seed);	// stress_churn.cpp
 
 // A RATE fault policy on @fd (@percent, seeded), counters reset.
 int arm_rate(int fd, unsigned percent, uint64_t seed);

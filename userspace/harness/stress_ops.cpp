@@ -33,7 +33,7 @@ bool call_errno_documented(int e)
 {
 	switch (e) {
 	case ENOMEM: case E2BIG: case EBUSY: case ENOSPC: case ETIMEDOUT: case ENOENT:
-	case EMFILE: case ENOBUFS: case EINVAL:
+	case EMFILE: case ENOBUFS: case EINVAL: case EDQUOT:
 		return true;
 	default:
 		return false;
@@ -44,7 +44,7 @@ bool create_errno_documented(int e)
 {
 	switch (e) {
 	case ENOMEM: case EBUSY: case ENOENT: case EMFILE: case ELOOP: case EINVAL:
-	case EOVERFLOW:
+	case EOVERFLOW: case EDQUOT:
 		return true;
 	default:
 		return false;
@@ -87,6 +87,7 @@ void Counts::merge(const Counts &o)
 	children += o.children;
 	children_busy += o.children_busy;
 	children_killed += o.children_killed;
+	param_writes += o.param_writes;
 }
 
 bool Shared::take_op()
@@ -234,7 +235,7 @@ void destroy_private(Counts &c, File &f, uint64_t gen, uint32_t handle)
 void settle_call(Shared &s, Counts &c, Rng &rng, const CallPlan &plan, int res,
 		 const dynasync_call_out *out)
 {
-	(void)s;
+	const bool churn = s.opt.churn_ms;
 	const Pick &p = plan.pick;
 	File &f = *p.file;
 	const dynasync_call &call = plan.call;
@@ -247,6 +248,9 @@ void settle_call(Shared &s, Counts &c, Rng &rng, const CallPlan &plan, int res,
 		bool allowed = e == EBUSY || e == ENOENT || e == ENOBUFS ||
 			       (e == ETIMEDOUT && plan.has_deadline) || (e == ENOMEM && f.armed) ||
 			       (e == EMFILE && call.method == DYNASYNC_METHOD_COMPONENTS) ||
+			       (churn && (e == ETIMEDOUT || e == EDQUOT || e == EMFILE)) ||
+			       // A deadline above a lowered max_call_ms (1 ms at least).
+			       (churn && e == EINVAL && call.deadline_ns > 1000000) ||
 			       (straddled && call_errno_documented(e));
 		if (!allowed)
 			c.fail(what + ": " + errno_name(e) + " is not documented for this race");
@@ -337,7 +341,6 @@ void op_call_ioctl(Shared &s, Counts &c, Rng &rng, File &f, uint64_t gen)
 
 void op_create(Shared &s, Counts &c, Rng &rng, File &f, uint64_t gen)
 {
-	(void)s;
 	dynasync_create cr{};
 	Pick inner[2];
 	unsigned ninner = 0;
@@ -391,6 +394,7 @@ void op_create(Shared &s, Counts &c, Rng &rng, File &f, uint64_t gen)
 	if (r < 0) {
 		const int e = -r;
 		bool allowed = e == EMFILE || (e == ENOMEM && f.armed) ||
+			       (s.opt.churn_ms && e == EDQUOT) ||
 			       (ninner && (e == ENOENT || e == EBUSY)) || (too_deep && e == ELOOP) ||
 			       (straddled && create_errno_documented(e));
 		if (!allowed)

@@ -41,7 +41,7 @@ TEST_P(RtCheck, ScenarioPasses)
 	EXPECT_EQ(0u, w.op.failed_check) << "check " << w.op.failed_check << " failed";
 	EXPECT_EQ(checks[GetParam()], w.op.checks);
 	EXPECT_EQ(expected[GetParam()], w.op.value);
-	EXPECT_EQ(0, ds_rt_report_live());
+	EXPECT_EQ(0, ds_rt_live_frames(true));
 	EXPECT_GT(ds_rt_iterator_slot_size(), 0u);
 }
 
