@@ -306,7 +306,8 @@ void Engine::run()
 			break;
 		}
 		if (opt_.progress && (i % 100000) == 99999)
-			std::fprintf(stderr, "fuzz: %" PRIu64 " requests\n", i + 1);
+			std::fprintf(stderr, "fuzz: seed %" PRIu64 ": %" PRIu64 " requests\n", opt_.seed,
+				     i + 1);
 	}
 }
 

@@ -258,7 +258,10 @@ void UringWorker::run()
 		fill();
 		reap(r_.inflight() > kDepth / 2 || r_.free_list.empty());
 		// Tear the ring down now and then with tickers asleep in it.
-		if (r_.inflight() >= 4 && rng_() % 400 == 0) {
+		// Under changing limits (max_inflight may be 1, max_call_ms 1)
+		// a single one will do, and more often: few calls stay long.
+		const bool churn = s_.opt.churn_ms;
+		if (r_.inflight() >= (churn ? 1U : 4U) && rng_() % (churn ? 100 : 400) == 0) {
 			teardown();
 			if (!open_ring())
 				return;
