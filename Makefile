@@ -91,7 +91,8 @@ TEST_SRCS += userspace/harness/model.cpp userspace/harness/names.cpp \
 TEST_SRCS += userspace/harness/workload_fault.cpp userspace/harness/workload_storage.cpp \
 	userspace/harness/report.cpp userspace/harness/json.cpp
 # ... and the fuzzer's oracle and plan.
-TEST_SRCS += userspace/harness/fuzz_oracle.cpp userspace/harness/fuzz_params.cpp
+TEST_SRCS += userspace/harness/fuzz_oracle.cpp userspace/harness/fuzz_params.cpp \
+	userspace/harness/text_file.cpp
 # Same warning policy as the kernel build of these sources.
 HOST_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Ikmod -I. -Iuserspace/host

@@ -45,10 +45,4 @@ private:
 // when it cannot be read (older module, no sysfs).
 long module_param(const char *name, long fallback);
 
-// A small sysfs/debugfs file: its text without trailing blanks; false when
-// it cannot be opened or read.
-bool read_text(const std::string &path, std::string &out);
-// Writes @text in one write(2): 0 or -errno (what the file's store said).
-int write_text(const std::string &path, const std::string &text);
-
 } // namespace harness

@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <vector>
 
-#include "device.h"
 #include "fuzz_rng.h"
 #include "names.h"
+#include "text_file.h"
 #include "uapi/dynasync.h"
 
 namespace harness::fuzz {

@@ -8,10 +8,9 @@
 #include <cerrno>
 #include <unistd.h>
 
-#include "device.h"
 #include "names.h"
-#include "progress.h"
 #include "stress_impl.h"
+#include "text_file.h"
 
 namespace harness::stress {
 
