@@ -144,6 +144,8 @@ void report(const Counts &n, const Args &a, const ParamCounts &pc, bool missing,
 		" trim=" + std::to_string(n.trim_ns / 1000000) +
 		" init+finish=" + std::to_string(n.setup_ns / 1000000);
 	std::printf("%s\n", line.c_str());
+	std::printf("fuzz-depth: %" PRIu64 " CREATEs over an inner 16 deep besides the too-deep "
+		    "mutation (-ELOOP predicted)\n", n.stacked_too_deep);
 	line = "fuzz-mutations:";
 	for (int m = 0; m < kMuts; m++)
 		line += std::string(" ") + mut_name(static_cast<Mut>(m)) + "=" +
@@ -233,9 +235,15 @@ int cmd_fuzz(const char *path, int argc, char **argv)
 				failed = 1;
 		}
 		int st;
-		while (wait(&st) > 0)
+		pid_t pid;
+		while ((pid = wait(&st)) > 0) {
+			if (WIFSIGNALED(st))
+				std::printf("fuzz: worker %d died of signal %d (%s): rerun its seed "
+					    "with --jobs 1 to find the request\n", static_cast<int>(pid),
+					    WTERMSIG(st), strsignal(WTERMSIG(st)));
 			if (!WIFEXITED(st) || WEXITSTATUS(st))
 				failed = 1;
+		}
 	}
 	double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	Counts &total = counts[a.jobs];

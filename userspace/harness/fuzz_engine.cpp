@@ -39,6 +39,7 @@ void Counts::add(const Counts &o)
 	reap_ns += o.reap_ns;
 	trim_ns += o.trim_ns;
 	setup_ns += o.setup_ns;
+	stacked_too_deep += o.stacked_too_deep;
 	violations += o.violations;
 	lost += o.lost;
 	duplicated += o.duplicated;

@@ -33,6 +33,9 @@ struct Counts {
 	// and in init/finish: where a slow kernel's time goes.
 	uint64_t per_cmd_ns[kCmds];
 	uint64_t reap_ns, trim_ns, setup_ns;
+	// CREATEs over an inner already at the depth limit that no too-deep
+	// mutation asked for (random stacking, a tower whose build failed).
+	uint64_t stacked_too_deep;
 	uint64_t violations;
 	uint64_t lost;		// io_uring calls without a CQE at the end
 	uint64_t duplicated;	// CQEs nobody was waiting for

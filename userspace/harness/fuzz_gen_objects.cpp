@@ -115,7 +115,7 @@ Obj Engine::describe(const dynasync_create &c) const
 	o.storage = c.storage;
 	const dynasync_storage &s = c.storage;
 	o.tight_inline = s.strategy == DYNASYNC_STRATEGY_INLINE && s.slot_size &&
-			 s.slot_size < trait_slot_[c.trait];
+			 c.trait < 3 && s.slot_size < trait_slot_[c.trait];
 	o.small_reserve = s.strategy == DYNASYNC_STRATEGY_RESERVE && s.reserve_frames < 8;
 	o.nowait = s.gfp != DYNASYNC_GFP_KERNEL;
 	const Obj *in[2] = {};
@@ -499,7 +499,20 @@ void Engine::do_create(uint64_t i, Rng &r, Mut m)
 	Outcomes base = Outcomes::ok();
 	if (c.storage.strategy == DYNASYNC_STRATEGY_RESERVE && c.storage.reserve_frames > 16)
 		base.add(ENOMEM);
+	// Adaptors stacked at random (or over what is left of a tower whose
+	// build failed) reach the depth limit too: -ELOOP, checked before
+	// anything is allocated.
+	unsigned depth = 1;
+	for (uint32_t h : c.inner)
+		if (const Obj *in = h ? find(h) : nullptr)
+			depth = std::max(depth, in->depth + 1);
+	const bool too_deep = depth > DYNASYNC_MAX_DEPTH;
+	if (too_deep)
+		base = Outcomes::err(ELOOP);
+	n_.stacked_too_deep += too_deep && m != Mut::TooDeep;
 	Prediction p = predict(Cmd::Create, m, base);
+	if (too_deep)
+		p.late = false;
 	Outcomes expect = with_env(Cmd::Create, p, env());
 	const dynasync_create sent = c;
 	long res = send(i, r, Cmd::Create, m, &c, sizeof(c));
