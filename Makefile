@@ -92,6 +92,7 @@ TEST_SRCS += userspace/harness/workload_fault.cpp userspace/harness/workload_sto
 	userspace/harness/report.cpp userspace/harness/json.cpp
 # ... and the fuzzer's oracle and plan.
 TEST_SRCS += userspace/harness/fuzz_oracle.cpp userspace/harness/fuzz_params.cpp \
+	userspace/harness/parse_number.cpp \
 	userspace/harness/text_file.cpp
 # Same warning policy as the kernel build of these sources.
 HOST_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O1 -fsanitize=address,undefined \

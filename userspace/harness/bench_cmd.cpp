@@ -13,6 +13,7 @@
 #include "bench_run.h"
 #include "json.h"
 #include "names.h"
+#include "parse_number.h"
 
 namespace harness {
 
@@ -37,22 +38,6 @@ const char kBenchUsage[] =
 
 namespace {
 
-bool parse_num(const char *s, uint64_t &v)
-{
-	if (!s || !*s || *s == '-')
-		return false;
-	char *end = nullptr;
-	errno = 0;
-	unsigned long long x = std::strtoull(s, &end, 10);
-	uint64_t mul = 1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	if (errno || *end || end == s)
-		return false;
-	v = x * mul;
-	return true;
-}
-
 std::vector<std::string> split(const char *list)
 {
 	std::vector<std::string> out;
@@ -71,7 +56,7 @@ bool parse_options(int argc, char **argv, BenchOptions &o, std::string &error)
 		const char *val = i + 1 < argc ? argv[i + 1] : nullptr;
 		auto number = [&](uint64_t &out, uint64_t min, uint64_t max) {
 			uint64_t v;
-			if (!parse_num(val, v) || v < min || v > max) {
+			if (!parse_u64(val, v, true) || v < min || v > max) {
 				error = a + " needs a number in " + std::to_string(min) + ".." +
 					std::to_string(max);
 				return false;
@@ -84,7 +69,7 @@ bool parse_options(int argc, char **argv, BenchOptions &o, std::string &error)
 			out.clear();
 			for (const std::string &s : split(val)) {
 				uint64_t v;
-				if (!parse_num(s.c_str(), v) || v < 1 || v > 4096) {
+				if (!parse_u64(s.c_str(), v, true) || v < 1 || v > 4096) {
 					error = a + ": '" + s + "' is not a number in 1..4096";
 					return false;
 				}

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "names.h"
+#include "parse_number.h"
 
 namespace harness {
 
@@ -39,12 +40,11 @@ bool parse_int(const std::string &s, long long &v)
 
 bool parse_uint(const std::string &s, unsigned long long &v)
 {
-	if (s.empty() || s[0] == '-')
+	uint64_t x;
+	if (!parse_u64(s.c_str(), x))
 		return false;
-	char *end = nullptr;
-	errno = 0;
-	v = std::strtoull(s.c_str(), &end, 0);
-	return !errno && *end == '\0';
+	v = x;
+	return true;
 }
 
 uint32_t parse_site(const std::string &name)

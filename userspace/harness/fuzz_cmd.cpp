@@ -17,6 +17,7 @@
 #include "fuzz_engine.h"
 #include "fuzz_params.h"
 #include "names.h"
+#include "parse_number.h"
 
 namespace harness {
 
@@ -51,13 +52,7 @@ bool parse(int argc, char **argv, Args &a)
 {
 	for (int i = 0; i < argc; i++) {
 		std::string k = argv[i];
-		auto num = [&](uint64_t &v) {
-			if (i + 1 >= argc)
-				return false;
-			char *end;
-			v = std::strtoull(argv[++i], &end, 0);
-			return *end == '\0';
-		};
+		auto num = [&](uint64_t &v) { return i + 1 < argc && parse_u64(argv[++i], v); };
 		uint64_t v;
 		if (k == "--seed" && num(v))
 			a.opt.seed = v;

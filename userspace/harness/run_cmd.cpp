@@ -8,6 +8,7 @@
 
 #include "fault_spec.h"
 #include "names.h"
+#include "parse_number.h"
 
 namespace harness {
 
@@ -42,24 +43,6 @@ const char kRunUsage[] =
 	"  --no-progress          no progress line on stderr\n";
 
 namespace {
-
-bool parse_u64(const char *s, uint64_t &v)
-{
-	if (!s || !*s || *s == '-')
-		return false;
-	char *end = nullptr;
-	errno = 0;
-	unsigned long long x = std::strtoull(s, &end, 0);
-	uint64_t mul = 1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1000000, end++;
-	if (errno || *end || end == s)
-		return false;
-	v = x * mul;
-	return true;
-}
 
 std::vector<std::string> split(const std::string &list)
 {
@@ -100,13 +83,13 @@ bool parse_window(const char *val, uint64_t &start, uint64_t &end)
 	if (!colon)
 		return false;
 	std::string a(val, colon), b(colon + 1);
-	if (!parse_u64(a.c_str(), start))
+	if (!parse_u64(a.c_str(), start, true))
 		return false;
 	if (b.empty()) {
 		end = UINT64_MAX;
 		return true;
 	}
-	return parse_u64(b.c_str(), end) && end > start && end != UINT64_MAX;
+	return parse_u64(b.c_str(), end, true) && end > start && end != UINT64_MAX;
 }
 
 bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &error)
@@ -117,7 +100,7 @@ bool parse_run_options(int argc, char **argv, RunOptions &opt, std::string &erro
 		const char *val = i + 1 < argc ? argv[i + 1] : nullptr;
 		auto number = [&](uint64_t &out, uint64_t min, uint64_t max) {
 			uint64_t v;
-			if (!parse_u64(val, v) || v < min || v > max) {
+			if (!parse_u64(val, v, true) || v < min || v > max) {
 				error = a + " needs a number in " + std::to_string(min) + ".." +
 					std::to_string(max) + (val ? std::string(", not '") + val + "'" : "");
 				return false;

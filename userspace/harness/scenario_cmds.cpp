@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "parse_number.h"
+
 namespace harness {
 
 const char kScenarioUsage[] =
@@ -36,16 +38,6 @@ bool is_scenario_cmd(const std::string &cmd)
 
 namespace {
 
-bool parse_num(const char *s, uint64_t &v)
-{
-	if (!s || !*s || *s == '-')
-		return false;
-	char *end = nullptr;
-	errno = 0;
-	v = std::strtoull(s, &end, 0);
-	return !errno && *end == '\0';
-}
-
 } // namespace
 
 int cmd_scenario(const std::string &cmd, int argc, char **argv, const char *device_path)
@@ -68,15 +60,15 @@ int cmd_scenario(const std::string &cmd, int argc, char **argv, const char *devi
 		else if (a == "--global-fault" && val)
 			opt.global_fault = val;
 		else if (a == "--calls")
-			ok = parse_num(val, opt.calls) && opt.calls > 0;
+			ok = parse_u64(val, opt.calls) && opt.calls > 0;
 		else if (a == "--seed")
-			ok = parse_num(val, opt.seed);
+			ok = parse_u64(val, opt.seed);
 		else if (a == "--period-ns")
-			ok = parse_num(val, opt.period_ns) && opt.period_ns <= 1000000000;
+			ok = parse_u64(val, opt.period_ns) && opt.period_ns <= 1000000000;
 		else if (a == "--objects")
-			ok = parse_num(val, v) && v > 0 && v <= 1024, opt.objects = v;
+			ok = parse_u64(val, v) && v > 0 && v <= 1024, opt.objects = v;
 		else if (a == "--rounds")
-			ok = parse_num(val, v) && v > 0 && v <= 100000, opt.rounds = v;
+			ok = parse_u64(val, v) && v > 0 && v <= 100000, opt.rounds = v;
 		else {
 			std::fprintf(stderr, "dynasync %s: unknown option '%s'\n\n%s", cmd.c_str(),
 				     a.c_str(), kScenarioUsage);

@@ -17,6 +17,7 @@
 
 #include "device.h"
 #include "names.h"
+#include "parse_number.h"
 #include "progress.h"
 #include "stress_impl.h"
 
@@ -77,16 +78,6 @@ uint64_t excess(const Snapshot &base, const Snapshot &now, std::string &detail)
 }
 
 } // namespace
-
-bool parse_u64(const char *s, uint64_t &v)
-{
-	if (!s || !*s || *s == '-')
-		return false;
-	char *end = nullptr;
-	errno = 0;
-	v = std::strtoull(s, &end, 0);
-	return !errno && *end == '\0';
-}
 
 namespace {
 
@@ -381,7 +372,7 @@ int cmd_stress(const char *device_path, int argc, char **argv)
 		const std::string a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : nullptr;
 		uint64_t v = 0;
-		bool ok = stress::parse_u64(val, v);
+		bool ok = parse_u64(val, v);
 		if (a == "--verdict" && val)
 			opt.verdict = val, ok = true;
 		else if (a == "--seconds")

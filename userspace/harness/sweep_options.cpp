@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "names.h"
+#include "parse_number.h"
 #include "sweep.h"
 
 namespace harness {
@@ -51,12 +52,8 @@ std::vector<std::string> split(const std::string &list)
 
 bool parse_number(const char *s, uint64_t min, uint64_t max, uint64_t &v)
 {
-	if (!s || !*s || *s == '-')
-		return false;
-	char *end = nullptr;
-	errno = 0;
-	unsigned long long x = std::strtoull(s, &end, 0);
-	if (errno || *end || x < min || x > max)
+	uint64_t x;
+	if (!parse_u64(s, x) || x < min || x > max)
 		return false;
 	v = x;
 	return true;
