@@ -114,6 +114,32 @@ MODULE_PARM_DESC(max_inflight, "calls in flight per open file (1..65536, default
 module_param_cb(max_call_ms, &ds_call_ms_ops, &max_call_ms, 0644);
 MODULE_PARM_DESC(max_call_ms, "deadline cap of every call in ms (1..60000, default 10000)");
 
+/*
+ * STATS' high_water_bytes costs a locked add per heap block for frames, so
+ * it is kept only while asked for (from the moment it is turned on).
+ */
+static bool track_high_water;
+
+static int ds_set_track_high_water(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret = kstrtobool(val, &on);
+
+	if (ret)
+		return ret;
+	*(bool *)kp->arg = on;
+	ds_stats_track_high_water(on);
+	return 0;
+}
+
+static const struct kernel_param_ops ds_track_ops = {
+	.set = ds_set_track_high_water,
+	.get = param_get_bool,
+};
+
+module_param_cb(track_high_water, &ds_track_ops, &track_high_water, 0644);
+MODULE_PARM_DESC(track_high_water, "keep STATS' exact heap high-water mark (0/1, default 0)");
+
 /* ---- the per-file table ------------------------------------------------ */
 
 struct ds_file {
@@ -635,9 +661,11 @@ long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg)
 		s->strategy[i].live_frames = sc.live_frames;
 		s->strategy[i].live_bytes = sc.live_bytes;
 		s->strategy[i].high_water_bytes = sc.high_water_bytes;
-		s->strategy[i].allocations = sc.allocations;
+		s->strategy[i].placements = sc.placements;
 		for (j = 0; j < ARRAY_SIZE(sc.failures); j++)
 			s->strategy[i].failures[j] = sc.failures[j];
+		s->strategy[i].heap_allocations = sc.heap_allocations;
+		s->strategy[i].heap_bytes = sc.heap_bytes;
 	}
 	if (copy_to_user(uarg, s, sizeof(*s)))
 		ret = -EFAULT;

@@ -441,7 +441,7 @@ TEST_F(call, frames_live_only_while_suspended)
 	ASSERT_EQ(0, ds_stats(ds->fd, &s));
 	EXPECT_EQ(0, s.strategy[sg].live_frames);
 	EXPECT_EQ(0, s.strategy[sg].live_bytes);
-	EXPECT_LT(0, s.strategy[sg].high_water_bytes);
+	EXPECT_LT(0, s.strategy[sg].placements);
 	/* With the object gone too, nothing at all is left. */
 	ASSERT_EQ(0, ds_destroy(ds, t));
 	EXPECT_EQ(0, ds_wait_quiescent(_metadata, ds->fd, DS_QUIESCE_MS));

@@ -1108,8 +1108,12 @@ TEST_F(dev, stats_values)
 	for (i = DYNASYNC_SITE_MISC + 1; i < DYNASYNC_SITES; i++)
 		EXPECT_EQ(0, st.live_allocs[i]);
 	EXPECT_EQ(0, st.strategy[0].live_frames);
-	EXPECT_EQ(0, st.strategy[0].allocations);
+	EXPECT_EQ(0, st.strategy[0].placements);
 	EXPECT_EQ(0, st.strategy[0].high_water_bytes);
+	EXPECT_EQ(0, st.strategy[0].heap_allocations);
+	EXPECT_EQ(0, st.strategy[0].heap_bytes);
+	/* The exact heap high-water mark is kept only while asked for. */
+	ASSERT_EQ(0, ds_param_write("track_high_water", "1"));
 
 	a = create_counter(ds, bx, 0, 100);
 	ASSERT_LT(0, a);
@@ -1130,11 +1134,19 @@ TEST_F(dev, stats_values)
 	EXPECT_LE(5, st.calls);
 	EXPECT_EQ(st.calls, st.completions);
 	EXPECT_EQ(0, st.inflight);
-	/* The BOXED frames of those calls were counted, and are gone. */
-	EXPECT_LE(5, st.strategy[DYNASYNC_STRATEGY_BOXED].allocations);
+	/*
+	 * The BOXED frames of those calls (the map's: the counter is ready
+	 * at once and places none) were placed on the heap, and are gone.
+	 */
+	EXPECT_LE(5, st.strategy[DYNASYNC_STRATEGY_BOXED].placements);
+	EXPECT_LE(5, st.strategy[DYNASYNC_STRATEGY_BOXED].heap_allocations);
 	EXPECT_LT(0, st.strategy[DYNASYNC_STRATEGY_BOXED].high_water_bytes);
 	EXPECT_EQ(0, st.strategy[DYNASYNC_STRATEGY_BOXED].live_frames);
 	EXPECT_EQ(0, st.strategy[DYNASYNC_STRATEGY_BOXED].live_bytes);
+	EXPECT_EQ(0, st.strategy[DYNASYNC_STRATEGY_BOXED].heap_bytes);
+	ASSERT_EQ(0, ds_param_write("track_high_water", "0"));
+	ASSERT_EQ(0, ds_stats(ds->fd, &st));
+	EXPECT_EQ(0, st.strategy[DYNASYNC_STRATEGY_BOXED].high_water_bytes);
 	/* Per file: another file sees none of it. */
 	fd2 = open(DYNASYNC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd2);

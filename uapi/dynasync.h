@@ -27,7 +27,8 @@
  * callers had to pass as zero, with zero meaning what it meant before
  * (dynasync_stats.bytes), or a new errno for a new limit.
  */
-#define DYNASYNC_ABI_VERSION	1
+/* 2: dynasync_strategy_stats counts placements and heap blocks apart. */
+#define DYNASYNC_ABI_VERSION	2
 
 #define DYNASYNC_IOC_MAGIC	0xDA
 
@@ -337,18 +338,38 @@ struct dynasync_call {
 	_IOW(DYNASYNC_IOC_MAGIC, 0x04, struct dynasync_call)
 
 /*
- * Frame accounting of one storage strategy (module-wide). live_frames,
- * allocations and live_allocs[] are sums of per-CPU counters: exact when
- * nothing runs; a read during activity may be momentarily inconsistent.
- * live_bytes is one running total: high_water_bytes is its exact peak.
+ * Frame accounting of one storage strategy (module-wide). Every field but
+ * failures[] is a sum of per-CPU counters (the call path takes no locked
+ * operation for them): exact when nothing runs; a read during activity
+ * may be momentarily inconsistent. Placing a frame and allocating memory
+ * are counted apart: an inline slot, a task stack or a cached block
+ * places frames without allocating.
+ *   live_frames       frames placed and not yet released
+ *   live_bytes        their bytes (frame headers included)
+ *   high_water_bytes  the exact peak of heap_bytes since the module
+ *                     parameter track_high_water was turned on (it costs a
+ *                     locked add per heap block); 0 while it is off
+ *   placements        frames placed (cumulative); frame-free calls
+ *                     (an impl ready at once) place none
+ *   failures[]        placements refused, by errno: ENOMEM, E2BIG, EBUSY,
+ *                     ENOSPC, EINVAL, other
+ *   heap_allocations  heap blocks taken for this strategy's frames
+ *                     (cumulative): boxed frames, maybe-boxed fallbacks,
+ *                     cached blocks (first and each growth), task-stack
+ *                     regions, reserve pools' reserves at creation (a
+ *                     fresh block a reserve pool hands out is counted in
+ *                     live_allocs[DYNASYNC_SITE_RESERVE], not here)
+ *   heap_bytes        bytes held from the heap for them now (a cached
+ *                     object's kept block included)
  */
 struct dynasync_strategy_stats {
 	__u64 live_frames;
 	__u64 live_bytes;
 	__u64 high_water_bytes;
-	__u64 allocations;
-	/* failures by errno: ENOMEM, E2BIG, EBUSY, ENOSPC, EINVAL, other */
+	__u64 placements;
 	__u64 failures[6];
+	__u64 heap_allocations;
+	__u64 heap_bytes;
 };
 
 /* Indexes of dynasync_stats.live_allocs (allocation sites). */

@@ -25,7 +25,8 @@ constexpr size_t kHeaderSize = sizeof(RootTask<Next>) > sizeof(RootTask<uint64_t
 
 class CallCtx final : public Storage, public FrameOwner {
 public:
-	CallCtx(ds_object *obj, bool from_pool) noexcept : obj_(obj), from_pool_(from_pool)
+	CallCtx(ds_object *obj, bool from_pool) noexcept
+		: Storage(Strategy::Boxed), obj_(obj), from_pool_(from_pool)
 	{
 		call.priv = this;
 		ds_lock_init(&lock_);
@@ -56,7 +57,6 @@ public:
 		if (starter_back)
 			call.complete(&call); // last touch: the glue may free us
 	}
-	Strategy strategy() const noexcept override { return Strategy::Boxed; }
 
 	ds_call call{};
 

@@ -440,7 +440,14 @@ extern "C" void ds_stats_strategy(unsigned int strategy, ds_strategy_counters *o
 	out->live_frames = c.live_frames;
 	out->live_bytes = c.live_bytes;
 	out->high_water_bytes = c.high_water_bytes;
-	out->allocations = c.allocations;
+	out->placements = c.placements;
 	for (int i = 0; i < kFailKindCount; i++)
 		out->failures[i] = c.failures[i];
+	out->heap_allocations = c.heap_allocations;
+	out->heap_bytes = c.heap_bytes;
+}
+
+extern "C" void ds_stats_track_high_water(bool on)
+{
+	stats_track_high_water(on);
 }

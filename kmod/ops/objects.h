@@ -153,11 +153,15 @@ struct ds_strategy_counters {
 	uint64_t live_frames;
 	uint64_t live_bytes;
 	uint64_t high_water_bytes;
-	uint64_t allocations;
+	uint64_t placements;
 	/* ENOMEM, E2BIG, EBUSY, ENOSPC, EINVAL, other */
 	uint64_t failures[6];
+	uint64_t heap_allocations;
+	uint64_t heap_bytes;
 };
 void ds_stats_strategy(unsigned int strategy, struct ds_strategy_counters *out);
+/* The exact heap high-water mark (a locked add per heap block): on/off. */
+void ds_stats_track_high_water(bool on);
 
 /* Module init: computes the layout tables. */
 void ds_objects_init(void);

@@ -31,13 +31,15 @@ protected:
 
 namespace detail {
 
-// Precedes every frame: who frees it, how much was taken, and for which
-// strategy it is accounted. Its size is the frame alignment, so the frame
-// after it stays aligned. This is the whole per-call bookkeeping.
+// Precedes every frame: who frees it, how much was taken, for which
+// strategy it is accounted, and which built-in storage placed it (the
+// release fast path). Its size is the frame alignment, so the frame after
+// it stays aligned. This is the whole per-call bookkeeping.
 struct FrameHeader {
 	FrameOwner *owner;
 	uint32_t total;
 	Strategy strategy;
+	StorageKind kind; // Other: release through owner (virtual)
 };
 static_assert(sizeof(FrameHeader) == kFrameAlign);
 
@@ -57,9 +59,23 @@ constexpr Storage &find_storage(A &a, Rest &...rest) noexcept
 template <class... A>
 inline constexpr bool has_storage_v = (is_storage_v<A> || ...);
 
-inline void *frame_alloc(size_t n, Storage &s) noexcept
+inline void *place_header(void *p, FrameOwner *owner, size_t total, Strategy strategy,
+			  StorageKind kind) noexcept
 {
-	const size_t total = n + sizeof(FrameHeader);
+	auto *h = static_cast<FrameHeader *>(p);
+	h->owner = owner;
+	h->total = static_cast<uint32_t>(total);
+	h->strategy = strategy;
+	h->kind = kind;
+	stats_on_place(strategy, total);
+	return h + 1;
+}
+
+// Everything the fast path below does not take: the heap, the reserve, a
+// cached block that must grow, refusals (the errno travels to
+// get_return_object_on_allocation_failure), storages written elsewhere.
+[[gnu::noinline]] inline void *frame_alloc_slow(size_t total, Storage &s) noexcept
+{
 	const Strategy strategy = s.strategy();
 	Allocation a = total > UINT32_MAX ? Allocation{nullptr, nullptr, -DS_E2BIG}
 					  : s.allocate(total, kFrameAlign);
@@ -69,19 +85,71 @@ inline void *frame_alloc(size_t n, Storage &s) noexcept
 		ds_alloc_error_stash(a.err);
 		return nullptr;
 	}
-	auto *h = static_cast<FrameHeader *>(a.ptr);
-	h->owner = a.owner;
-	h->total = static_cast<uint32_t>(total);
-	h->strategy = strategy;
-	stats_on_alloc(strategy, total);
-	return h + 1;
+	return place_header(a.ptr, a.owner, total, strategy, StorageKind::Other);
+}
+
+// The fast path: a frame that fits a free inline slot, cached block or the
+// top of a task stack is placed with inline code, no virtual call, no
+// locked operation and no call out of line (stats are per-CPU adds).
+inline void *frame_alloc(size_t n, Storage &s) noexcept
+{
+	const size_t total = n + sizeof(FrameHeader);
+	void *p = nullptr;
+	FrameOwner *owner = nullptr;
+	StorageKind kind = s.kind();
+
+	switch (kind) {
+	case StorageKind::Inline: {
+		auto &slot = static_cast<InlineSlot &>(s);
+		p = slot.try_take(total);
+		owner = &slot;
+		break;
+	}
+	case StorageKind::MaybeBoxed: {
+		InlineSlot &slot = static_cast<MaybeBoxed &>(s).slot();
+		p = slot.try_take(total);
+		owner = &slot;
+		kind = StorageKind::Inline;
+		break;
+	}
+	case StorageKind::Cached: {
+		auto &cached = static_cast<Cached &>(s);
+		p = cached.try_take(total);
+		owner = &cached;
+		break;
+	}
+	case StorageKind::TaskStack: {
+		auto &stack = static_cast<TaskStack &>(s);
+		p = stack.try_push(total);
+		owner = &stack;
+		break;
+	}
+	case StorageKind::Other:
+		break;
+	}
+	if (!p)
+		return frame_alloc_slow(total, s);
+	return place_header(p, owner, total, s.strategy(), kind);
 }
 
 inline void frame_free(void *p) noexcept
 {
 	auto *h = static_cast<FrameHeader *>(p) - 1;
-	stats_on_free(h->strategy, h->total);
-	h->owner->release(h, h->total);
+	stats_on_release(h->strategy, h->total);
+	switch (h->kind) {
+	case StorageKind::Inline:
+		static_cast<InlineSlot *>(h->owner)->give_back();
+		return;
+	case StorageKind::Cached:
+		static_cast<Cached *>(h->owner)->give_back();
+		return;
+	case StorageKind::TaskStack:
+		static_cast<TaskStack *>(h->owner)->pop(h, h->total);
+		return;
+	default:
+		h->owner->release(h, h->total);
+		return;
+	}
 }
 
 struct PromiseBase {
@@ -131,6 +199,11 @@ struct PromiseBase {
 
 } // namespace detail
 
+// Either a coroutine (a frame in the caller's storage, run when awaited)
+// or ready: a value an impl had at once (Future<T>::ready(v): no frame, no
+// allocation, co_await does not suspend), or the errno of a frame that
+// could not be placed. Both kinds come out of the same virtual method, so
+// frame-free and coroutine impls of one trait mix freely.
 template <class T>
 class [[nodiscard]] Future {
 public:
@@ -155,9 +228,27 @@ public:
 		}
 	};
 
-	explicit Future(Err e) noexcept : err_(e.code) {}
+	// The frame-free path: an impl that is ready at once returns its
+	// value this way instead of being a coroutine (its layout probe
+	// reports 0 bytes: it asks its storage for nothing).
+	template <class V>
+	static Future ready(V &&v) noexcept
+	{
+		return Future(Result<T>(std::forward<V>(v)));
+	}
+	// The same as an impl writes it: runs @body (returning T or
+	// Result<T>) now and returns its result ready. Under the layout probe
+	// the body does not run (probing has no side effects): 0 bytes.
+	template <class Body>
+	static Future ready_in(Storage &s, Body &&body) noexcept
+	{
+		if (s.strategy() == Strategy::Probe) [[unlikely]]
+			return Future(Err{LayoutProbe::kRefused});
+		return Future(Result<T>(body()));
+	}
+	explicit Future(Err e) noexcept : ready_(e) {}
 	Future(Future &&o) noexcept
-		: h_(std::exchange(o.h_, nullptr)), err_(o.err_)
+		: h_(std::exchange(o.h_, nullptr)), ready_(std::move(o.ready_))
 	{
 	}
 	Future &operator=(Future &&o) noexcept
@@ -165,7 +256,7 @@ public:
 		if (this != &o) {
 			reset();
 			h_ = std::exchange(o.h_, nullptr);
-			err_ = o.err_;
+			ready_ = std::move(o.ready_);
 		}
 		return *this;
 	}
@@ -175,9 +266,14 @@ public:
 	// locals are destroyed and its storage released.
 	~Future() { reset(); }
 
-	// False when the frame could not be allocated; error() says why.
+	// True for a coroutine (its frame was placed).
 	bool started() const noexcept { return h_ != nullptr; }
-	int error() const noexcept { return err_; }
+	// A frame-free future that holds a value.
+	bool has_value() const noexcept { return !h_ && ready_.ok(); }
+	// The errno of a frame that could not be placed; 0 otherwise.
+	int error() const noexcept { return h_ ? 0 : ready_.error(); }
+	// A future without a frame: its result, taken (once).
+	Result<T> take_ready() noexcept { return std::move(ready_); }
 
 	struct Awaiter {
 		Future &f;
@@ -193,7 +289,7 @@ public:
 		Result<T> await_resume() const noexcept
 		{
 			if (!f.h_)
-				return Err{f.err_};
+				return std::move(f.ready_);
 			return std::move(f.h_.promise().result);
 		}
 	};
@@ -204,7 +300,8 @@ public:
 	Handle handle() const noexcept { return h_; }
 
 private:
-	explicit Future(Handle h) noexcept : h_(h), err_(0) {}
+	explicit Future(Handle h) noexcept : h_(h), ready_(Err{-DS_ECANCELED}) {}
+	explicit Future(Result<T> &&r) noexcept : ready_(std::move(r)) {}
 	void reset() noexcept
 	{
 		if (h_)
@@ -213,7 +310,7 @@ private:
 	}
 
 	Handle h_{};
-	int err_ = 0;
+	Result<T> ready_;
 };
 
 } // namespace ds

@@ -115,8 +115,9 @@ long ds_live_allocations_at(unsigned int site);
  * CPU and the matching subtract on another still sum exactly; a sum taken
  * while others add may miss or see in-flight adds (a live count can read
  * momentarily off, even negative), so exact values need a quiescent point.
+ * A platform may also offer an inline add (rt/hot_counter.hpp).
  */
-#define DS_COUNTER_SLOTS 16
+#define DS_COUNTER_SLOTS 48
 void ds_counter_add(unsigned int slot, long delta);
 long ds_counter_sum(unsigned int slot);
 

@@ -2,26 +2,28 @@
 #include "rt/stats.hpp"
 
 namespace ds {
+namespace detail {
+constinit bool track_high_water = false;
+} // namespace detail
+
 namespace {
 
-// live_frames and allocations are per-CPU platform counters (no locked op
-// on the hot path). live_bytes stays one shared atomic: high_water_bytes
-// is the exact maximum of its running total, so each alloc does one
-// add-and-fetch and a CAS only when it sets a new maximum.
+using detail::counter_slot;
+
+// What no hot path touches: the reset bases, failures (a refused frame is
+// off the fast path anyway), and the high-water running total.
 struct alignas(64) Shared {
-	long live_bytes;
+	long heap_bytes;	// running total, only while tracking
 	long high_water_bytes;
-	long allocations_base; // the allocations sum at the last reset
+	long placements_base;	// the sums at the last reset
+	long heap_blocks_base;
 	long failures[kFailKindCount];
 };
 constinit Shared shared[kStrategyCount];
 
-static_assert(2 * kStrategyCount <= DS_COUNTER_SLOTS);
-unsigned live_slot(Strategy s) { return static_cast<unsigned>(s); }
-unsigned alloc_slot(Strategy s) { return kStrategyCount + static_cast<unsigned>(s); }
-
 long load(const long &v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
-void add(long &v, long d) { __atomic_add_fetch(&v, d, __ATOMIC_RELAXED); }
+void store(long &v, long x) { __atomic_store_n(&v, x, __ATOMIC_RELAXED); }
+long sum(Strategy s, detail::CounterKind k) { return ds_counter_sum(counter_slot(s, k)); }
 
 } // namespace
 
@@ -53,11 +55,21 @@ FailKind fail_kind(int err) noexcept
 
 void stats_snapshot(Strategy s, StrategyCounters *out) noexcept
 {
+	using namespace detail;
 	const Shared &c = shared[static_cast<int>(s)];
-	out->live_frames = ds_counter_sum(live_slot(s));
-	out->live_bytes = load(c.live_bytes);
-	out->high_water_bytes = load(c.high_water_bytes);
-	out->allocations = ds_counter_sum(alloc_slot(s)) - load(c.allocations_base);
+	// Releases before placements, here and in live_frames: a frame
+	// placed and released while we read is seen placed, never released
+	// only, so the count does not dip below what is really live.
+	const long released = sum(s, kReleased);
+	const long released_bytes = sum(s, kReleasedBytes);
+	const long placed = sum(s, kPlaced);
+	const long placed_bytes = sum(s, kPlacedBytes);
+	out->live_frames = placed - released;
+	out->live_bytes = placed_bytes - released_bytes;
+	out->placements = placed - load(c.placements_base);
+	out->heap_allocations = sum(s, kHeapBlocks) - load(c.heap_blocks_base);
+	out->heap_bytes = sum(s, kHeapBytes);
+	out->high_water_bytes = stats_tracking_high_water() ? load(c.high_water_bytes) : 0;
 	for (int i = 0; i < kFailKindCount; i++)
 		out->failures[i] = load(c.failures[i]);
 }
@@ -65,50 +77,59 @@ void stats_snapshot(Strategy s, StrategyCounters *out) noexcept
 long stats_live_frames() noexcept
 {
 	long n = 0;
-	for (int i = 0; i < kStrategyCount; i++)
-		n += ds_counter_sum(live_slot(static_cast<Strategy>(i)));
+	for (int i = 0; i < kStrategyCount; i++) {
+		const auto s = static_cast<Strategy>(i);
+		const long released = sum(s, detail::kReleased);
+		n += sum(s, detail::kPlaced) - released;
+	}
 	return n;
 }
 
 void stats_reset_cumulative() noexcept
 {
 	for (int i = 0; i < kStrategyCount; i++) {
+		const auto s = static_cast<Strategy>(i);
 		Shared &c = shared[i];
-		__atomic_store_n(&c.allocations_base,
-				 ds_counter_sum(alloc_slot(static_cast<Strategy>(i))),
-				 __ATOMIC_RELAXED);
-		__atomic_store_n(&c.high_water_bytes, load(c.live_bytes), __ATOMIC_RELAXED);
+		store(c.placements_base, sum(s, detail::kPlaced));
+		store(c.heap_blocks_base, sum(s, detail::kHeapBlocks));
+		store(c.high_water_bytes, load(c.heap_bytes));
 		for (long &f : c.failures)
-			__atomic_store_n(&f, 0, __ATOMIC_RELAXED);
+			store(f, 0);
 	}
 }
 
-void stats_on_alloc(Strategy s, size_t bytes) noexcept
+void stats_track_high_water(bool on) noexcept
+{
+	if (on && !stats_tracking_high_water()) {
+		for (int i = 0; i < kStrategyCount; i++) {
+			const long now = sum(static_cast<Strategy>(i), detail::kHeapBytes);
+			store(shared[i].heap_bytes, now);
+			store(shared[i].high_water_bytes, now);
+		}
+	}
+	__atomic_store_n(&detail::track_high_water, on, __ATOMIC_RELEASE);
+}
+
+bool stats_tracking_high_water() noexcept
+{
+	return __atomic_load_n(&detail::track_high_water, __ATOMIC_ACQUIRE);
+}
+
+void detail::heap_high_water_add(Strategy s, long bytes) noexcept
 {
 	Shared &c = shared[static_cast<int>(s)];
-	long now = __atomic_add_fetch(&c.live_bytes, static_cast<long>(bytes),
-				      __ATOMIC_RELAXED);
+	const long now = __atomic_add_fetch(&c.heap_bytes, bytes, __ATOMIC_RELAXED);
 	long hw = load(c.high_water_bytes);
 	while (now > hw &&
 	       !__atomic_compare_exchange_n(&c.high_water_bytes, &hw, now, true,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
-	// Bytes before frames, here and on free: a snapshot (it reads frames
-	// first) that sees a frame live sees its bytes, and one that sees it
-	// freed sees its bytes gone (x86 keeps stores and loads in order).
-	ds_counter_add(live_slot(s), 1);
-	ds_counter_add(alloc_slot(s), 1);
-}
-
-void stats_on_free(Strategy s, size_t bytes) noexcept
-{
-	add(shared[static_cast<int>(s)].live_bytes, -static_cast<long>(bytes));
-	ds_counter_add(live_slot(s), -1);
 }
 
 void stats_on_failure(Strategy s, int err) noexcept
 {
-	add(shared[static_cast<int>(s)].failures[static_cast<int>(fail_kind(err))], 1);
+	__atomic_add_fetch(&shared[static_cast<int>(s)].failures[static_cast<int>(fail_kind(err))],
+			   1, __ATOMIC_RELAXED);
 }
 
 } // namespace ds

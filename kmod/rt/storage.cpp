@@ -4,62 +4,84 @@
 namespace ds {
 namespace {
 
-// Untagged heap blocks need no per-call state to be freed: one owner per site.
+// Untagged heap blocks need no per-call state to be freed: one owner per
+// site (frames among them are boxed ones: the only untagged frame blocks).
 constinit HeapOwner heap_owners[DS_SITE_COUNT] = {
 	HeapOwner(DS_SITE_FRAME, nullptr), HeapOwner(DS_SITE_TASK, nullptr),
 	HeapOwner(DS_SITE_OBJECT, nullptr), HeapOwner(DS_SITE_ARGS, nullptr),
 	HeapOwner(DS_SITE_RESERVE, nullptr), HeapOwner(DS_SITE_MISC, nullptr),
 };
 static_assert(DS_SITE_COUNT == 6, "one heap owner per site");
+// ... and one for untagged maybe-boxed fallbacks, in their own accounting.
+constinit HeapOwner maybe_boxed_owner(DS_SITE_FRAME, nullptr, Strategy::MaybeBoxed);
+
+FrameOwner *untagged_owner(ds_site site, Strategy strategy) noexcept
+{
+	if (site == DS_SITE_FRAME && strategy == Strategy::MaybeBoxed)
+		return &maybe_boxed_owner;
+	return &heap_owners[site];
+}
+
+// Frame blocks are in their strategy's heap accounting; objects and task
+// headers (other sites) are only in the platform's per-site counts.
+void *heap_take(size_t size, size_t align, ds_gfp gfp, ds_site site, ds_alloc_tag *tag,
+		Strategy strategy) noexcept
+{
+	void *p = ds_alloc(size, align, gfp, site, tag);
+	if (p && site == DS_SITE_FRAME)
+		stats_on_heap(strategy, static_cast<long>(size));
+	return p;
+}
+
+void heap_give(void *p, size_t size, ds_site site, const ds_alloc_tag *tag,
+	       Strategy strategy) noexcept
+{
+	if (site == DS_SITE_FRAME)
+		stats_on_heap(strategy, -static_cast<long>(size));
+	ds_free(p, size, site, tag);
+}
 
 // @owner frees tagged blocks (it knows the tag); untagged ones go to the
 // site's static owner.
 Allocation heap_allocate(size_t size, size_t align, ds_gfp gfp, ds_site site,
-			 ds_alloc_tag *tag, FrameOwner *owner) noexcept
+			 ds_alloc_tag *tag, FrameOwner *owner, Strategy strategy) noexcept
 {
 	if (!valid_align(align) || align > kMaxAlign)
 		return {nullptr, nullptr, -DS_EINVAL};
-	void *p = ds_alloc(size, align, gfp, site, tag);
+	void *p = heap_take(size, align, gfp, site, tag, strategy);
 	if (!p)
 		return {nullptr, nullptr, ds_alloc_errno(tag)};
-	return {p, tag ? owner : &heap_owners[site], 0};
+	return {p, tag ? owner : untagged_owner(site, strategy), 0};
 }
-
-bool try_claim(bool *busy) noexcept
-{
-	bool expected = false;
-	return __atomic_compare_exchange_n(busy, &expected, true, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-void unclaim(bool *busy) noexcept { __atomic_store_n(busy, false, __ATOMIC_RELEASE); }
 
 } // namespace
 
 void HeapOwner::release(void *p, size_t size) noexcept
 {
-	ds_free(p, size, site_, tag_);
+	heap_give(p, size, site_, tag_, strategy_);
 }
 
 Allocation Boxed::allocate(size_t size, size_t align) noexcept
 {
-	return heap_allocate(size, align, gfp_, site_, tag_, &owner_);
+	return heap_allocate(size, align, gfp_, site_, tag_, &owner_, Strategy::Boxed);
 }
 
-// A frame that can never fit is reported as such (-E2BIG) even when the
-// slot is also busy: that answer does not depend on timing.
+// The slow path (try_take() failed, or a caller that is not a frame): says
+// why. A frame that can never fit is reported as such (-E2BIG) even when
+// the slot is also busy: that answer does not depend on timing.
 Allocation InlineSlot::allocate(size_t size, size_t align) noexcept
 {
 	if (!valid_align(align) || align > kFrameAlign || !buf_)
 		return {nullptr, nullptr, -DS_EINVAL};
 	if (size > cap_)
 		return {nullptr, nullptr, -DS_E2BIG};
-	if (!try_claim(&busy_))
+	if (busy_)
 		return {nullptr, nullptr, -DS_EBUSY};
+	busy_ = true;
 	return {buf_, this, 0};
 }
 
-void InlineSlot::release(void *, size_t) noexcept { unclaim(&busy_); }
+void InlineSlot::release(void *, size_t) noexcept { give_back(); }
 
 Allocation MaybeBoxed::allocate(size_t size, size_t align) noexcept
 {
@@ -67,7 +89,8 @@ Allocation MaybeBoxed::allocate(size_t size, size_t align) noexcept
 	if (a.ptr)
 		return a;
 	// Either the heap's errno: -ENOMEM, -EDQUOT, or -EINVAL (alignment).
-	return heap_allocate(size, align, gfp_, DS_SITE_FRAME, tag_, &owner_);
+	return heap_allocate(size, align, gfp_, DS_SITE_FRAME, tag_, &owner_,
+			     Strategy::MaybeBoxed);
 }
 
 Cached::~Cached()
@@ -79,30 +102,29 @@ Cached::~Cached()
 		return;
 	}
 	if (block_)
-		ds_free(block_, cap_, DS_SITE_FRAME, tag_);
+		heap_give(block_, cap_, DS_SITE_FRAME, tag_, Strategy::Cached);
 }
 
 Allocation Cached::allocate(size_t size, size_t align) noexcept
 {
 	if (!valid_align(align) || align > kFrameAlign)
 		return {nullptr, nullptr, -DS_EINVAL};
-	if (!try_claim(&busy_))
+	if (busy_)
 		return {nullptr, nullptr, -DS_EBUSY};
 	if (size > cap_) {
-		void *p = ds_alloc(size, kFrameAlign, gfp_, DS_SITE_FRAME, tag_);
-		if (!p) {
-			unclaim(&busy_);
+		void *p = heap_take(size, kFrameAlign, gfp_, DS_SITE_FRAME, tag_, Strategy::Cached);
+		if (!p)
 			return {nullptr, nullptr, ds_alloc_errno(tag_)};
-		}
 		if (block_)
-			ds_free(block_, cap_, DS_SITE_FRAME, tag_);
+			heap_give(block_, cap_, DS_SITE_FRAME, tag_, Strategy::Cached);
 		block_ = p;
 		cap_ = size;
 	}
+	busy_ = true;
 	return {block_, this, 0};
 }
 
-void Cached::release(void *, size_t) noexcept { unclaim(&busy_); }
+void Cached::release(void *, size_t) noexcept { give_back(); }
 
 TaskStack::~TaskStack()
 {
@@ -111,7 +133,7 @@ TaskStack::~TaskStack()
 		return;
 	}
 	if (base_)
-		ds_free(base_, region_, DS_SITE_FRAME, tag_);
+		heap_give(base_, region_, DS_SITE_FRAME, tag_, Strategy::TaskStack);
 }
 
 int TaskStack::init(size_t capacity, ds_gfp gfp, ds_alloc_tag *tag) noexcept
@@ -119,7 +141,8 @@ int TaskStack::init(size_t capacity, ds_gfp gfp, ds_alloc_tag *tag) noexcept
 	if (base_ || !capacity)
 		return -DS_EINVAL;
 	const size_t region = align_up(capacity, kFrameAlign);
-	base_ = static_cast<char *>(ds_alloc(region, kFrameAlign, gfp, DS_SITE_FRAME, tag));
+	base_ = static_cast<char *>(heap_take(region, kFrameAlign, gfp, DS_SITE_FRAME, tag,
+					      Strategy::TaskStack));
 	if (!base_)
 		return ds_alloc_errno(tag);
 	tag_ = tag;
@@ -128,35 +151,25 @@ int TaskStack::init(size_t capacity, ds_gfp gfp, ds_alloc_tag *tag) noexcept
 	return 0;
 }
 
+// The slow path: says why try_push() refused.
 Allocation TaskStack::allocate(size_t size, size_t align) noexcept
 {
 	if (!valid_align(align) || align > kFrameAlign || !base_)
 		return {nullptr, nullptr, -DS_EINVAL};
-	size_t need = align_up(size, kFrameAlign);
-	if (need < size || need > cap_ - top_)
+	void *p = try_push(size);
+	if (!p)
 		return {nullptr, nullptr, -DS_ENOSPC};
-	void *p = base_ + top_;
-	top_ += need;
-	if (top_ > high_)
-		high_ = top_;
-	live_++;
 	return {p, this, 0};
 }
 
-void TaskStack::release(void *p, size_t size) noexcept
-{
-	size_t need = align_up(size, kFrameAlign);
-	live_--;
-	if (static_cast<char *>(p) + need == base_ + top_)
-		top_ -= need;
-	if (!live_)
-		top_ = 0;
-}
+void TaskStack::release(void *p, size_t size) noexcept { pop(p, size); }
 
 ReservePool::~ReservePool()
 {
-	if (pool_)
+	if (pool_) {
 		ds_pool_destroy(pool_);
+		stats_on_heap(Strategy::Reserve, -static_cast<long>(held_));
+	}
 }
 
 int ReservePool::init(size_t frame_size, unsigned int min_frames, ds_alloc_tag *tag) noexcept
@@ -169,6 +182,8 @@ int ReservePool::init(size_t frame_size, unsigned int min_frames, ds_alloc_tag *
 		return ds_alloc_errno(tag);
 	tag_ = tag;
 	elem_ = frame_size;
+	held_ = frame_size * min_frames;
+	stats_on_heap(Strategy::Reserve, static_cast<long>(held_));
 	return 0;
 }
 

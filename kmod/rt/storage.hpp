@@ -17,6 +17,20 @@
 //                (only when the reserve is exhausted), -E2BIG
 // Heap allocations made for an open file (a tag with a scope) may also be
 // refused by the file's byte limit: -EDQUOT where -ENOMEM would be.
+//
+// Dispatch: every built-in storage carries its kind, so the frame
+// allocator (future.hpp) places a frame in an inline slot, a task stack or
+// a cached block with inline code and no virtual call; only the heap, the
+// reserve pool, growth, refusals and storages written elsewhere go through
+// the virtual allocate()/release().
+//
+// Concurrency: a storage belongs to one caller at a time, like Rust's
+// &mut self: the inline slot's and cached block's busy flags and the task
+// stack's top are plain fields. Calls that run on several CPUs one after
+// the other are ordered by whoever hands the object over (the device
+// borrows an object for each call, with acquire/release; a task resumed on
+// a worker is ordered by the workqueue). Two calls racing on one storage
+// from two CPUs without such a hand-over are a bug of the caller.
 // Lifetime: the frame keeps the Storage& it was called with, and nested
 // calls made after a suspension allocate through it, so a Storage must
 // outlive every call it is passed to (heap_storage() always does).
@@ -39,6 +53,11 @@ inline constexpr size_t kMaxAlign = 4096;
 constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 constexpr bool valid_align(size_t a) { return a && !(a & (a - 1)); }
 
+// Which built-in class a Storage is: lets the frame allocator take the
+// fast path of the three that need no allocator. Other is anything else
+// (Boxed, ReservePool, the probe, storages written elsewhere).
+enum class StorageKind : uint8_t { Other, Inline, MaybeBoxed, Cached, TaskStack };
+
 // Frees what a storage handed out. Must outlive every block it owns.
 class FrameOwner {
 public:
@@ -53,11 +72,13 @@ protected:
 // open file's byte budget they were charged to (nullptr: nobody's).
 class HeapOwner final : public FrameOwner {
 public:
-	constexpr HeapOwner(ds_site site, ds_alloc_tag *tag) : site_(site), tag_(tag) {}
+	constexpr HeapOwner(ds_site site, ds_alloc_tag *tag, Strategy strategy = Strategy::Boxed)
+		: site_(site), strategy_(strategy), tag_(tag) {}
 	void release(void *p, size_t size) noexcept override;
 
 private:
 	ds_site site_;
+	Strategy strategy_; // whose heap accounting the block is in
 	ds_alloc_tag *tag_;
 };
 
@@ -69,13 +90,21 @@ struct Allocation {
 
 class Storage {
 public:
-	// @size bytes aligned to @align (a power of two).
+	// @size bytes aligned to @align (a power of two). The general path:
+	// frames take the inline fast path first where the kind has one.
 	virtual Allocation allocate(size_t size, size_t align) noexcept = 0;
-	virtual Strategy strategy() const noexcept = 0;
+	// What the accounting calls this storage.
+	Strategy strategy() const noexcept { return strategy_; }
+	StorageKind kind() const noexcept { return kind_; }
 
 protected:
-	constexpr Storage() = default;
+	constexpr explicit Storage(Strategy strategy, StorageKind kind = StorageKind::Other)
+		: strategy_(strategy), kind_(kind) {}
 	~Storage() = default;
+
+private:
+	Strategy strategy_;
+	StorageKind kind_;
 };
 
 class Boxed final : public Storage {
@@ -89,9 +118,9 @@ public:
 	constexpr explicit Boxed(ds_gfp gfp = DS_GFP_KERNEL,
 				 ds_site site = DS_SITE_FRAME,
 				 ds_alloc_tag *tag = nullptr)
-		: gfp_(gfp), site_(site), tag_(tag), owner_(site, tag) {}
+		: Storage(Strategy::Boxed), gfp_(gfp), site_(site), tag_(tag),
+		  owner_(site, tag) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
-	Strategy strategy() const noexcept override { return Strategy::Boxed; }
 
 private:
 	ds_gfp gfp_;
@@ -108,14 +137,25 @@ inline Storage &heap_storage() noexcept { return kernel_heap; }
 // (it lives in the trait object's allocation).
 class InlineSlot final : public Storage, public FrameOwner {
 public:
-	constexpr InlineSlot() = default;
+	constexpr InlineSlot() : Storage(Strategy::Inline, StorageKind::Inline) {}
 	// @buf must be kFrameAlign-aligned and outlive the slot's frames.
-	InlineSlot(void *buf, size_t capacity) noexcept : buf_(buf), cap_(capacity) {}
+	InlineSlot(void *buf, size_t capacity) noexcept
+		: Storage(Strategy::Inline, StorageKind::Inline), buf_(buf), cap_(capacity) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	void release(void *p, size_t size) noexcept override;
-	Strategy strategy() const noexcept override { return Strategy::Inline; }
 	size_t capacity() const noexcept { return cap_; }
-	bool busy() const noexcept { return __atomic_load_n(&busy_, __ATOMIC_ACQUIRE); }
+	bool busy() const noexcept { return busy_; }
+
+	// The fast path: the frame fits and the slot is free (else nullptr,
+	// and allocate() says why).
+	void *try_take(size_t size) noexcept
+	{
+		if (size > cap_ || busy_)
+			return nullptr;
+		busy_ = true;
+		return buf_; // nullptr for an unset slot: allocate() says -EINVAL
+	}
+	void give_back() noexcept { busy_ = false; }
 
 private:
 	void *buf_ = nullptr;
@@ -128,9 +168,10 @@ public:
 	// Tagged: must outlive its heap blocks (see Boxed).
 	MaybeBoxed(InlineSlot &slot, ds_gfp gfp = DS_GFP_KERNEL,
 		   ds_alloc_tag *tag = nullptr) noexcept
-		: slot_(slot), gfp_(gfp), tag_(tag), owner_(DS_SITE_FRAME, tag) {}
+		: Storage(Strategy::MaybeBoxed, StorageKind::MaybeBoxed), slot_(slot),
+		  gfp_(gfp), tag_(tag), owner_(DS_SITE_FRAME, tag, Strategy::MaybeBoxed) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
-	Strategy strategy() const noexcept override { return Strategy::MaybeBoxed; }
+	InlineSlot &slot() noexcept { return slot_; }
 
 private:
 	InlineSlot &slot_;
@@ -144,14 +185,23 @@ private:
 class Cached final : public Storage, public FrameOwner {
 public:
 	constexpr explicit Cached(ds_gfp gfp = DS_GFP_KERNEL, ds_alloc_tag *tag = nullptr)
-		: gfp_(gfp), tag_(tag) {}
+		: Storage(Strategy::Cached, StorageKind::Cached), gfp_(gfp), tag_(tag) {}
 	Cached(const Cached &) = delete;
 	Cached &operator=(const Cached &) = delete;
 	~Cached();
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	void release(void *p, size_t size) noexcept override;
-	Strategy strategy() const noexcept override { return Strategy::Cached; }
 	size_t capacity() const noexcept { return cap_; }
+
+	// The fast path: the kept block is large enough and free.
+	void *try_take(size_t size) noexcept
+	{
+		if (size > cap_ || busy_)
+			return nullptr;
+		busy_ = true;
+		return block_;
+	}
+	void give_back() noexcept { busy_ = false; }
 
 private:
 	ds_gfp gfp_;
@@ -167,7 +217,7 @@ private:
 // reclaimed when the region empties.
 class TaskStack final : public Storage, public FrameOwner {
 public:
-	constexpr TaskStack() = default;
+	constexpr TaskStack() : Storage(Strategy::TaskStack, StorageKind::TaskStack) {}
 	TaskStack(const TaskStack &) = delete;
 	TaskStack &operator=(const TaskStack &) = delete;
 	~TaskStack();
@@ -177,10 +227,32 @@ public:
 		 ds_alloc_tag *tag = nullptr) noexcept;
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	void release(void *p, size_t size) noexcept override;
-	Strategy strategy() const noexcept override { return Strategy::TaskStack; }
 	size_t capacity() const noexcept { return cap_; }
 	size_t used() const noexcept { return top_; }
 	size_t high_water() const noexcept { return high_; }
+
+	// The fast path: @size fits on top (else nullptr: allocate() says why).
+	void *try_push(size_t size) noexcept
+	{
+		const size_t need = align_up(size, kFrameAlign);
+		if (need < size || need > cap_ - top_ || !base_)
+			return nullptr;
+		void *p = base_ + top_;
+		top_ += need;
+		if (top_ > high_)
+			high_ = top_;
+		live_++;
+		return p;
+	}
+	void pop(void *p, size_t size) noexcept
+	{
+		const size_t need = align_up(size, kFrameAlign);
+		live_--;
+		if (static_cast<char *>(p) + need == base_ + top_)
+			top_ -= need;
+		if (!live_)
+			top_ = 0;
+	}
 
 private:
 	ds_alloc_tag *tag_ = nullptr;
@@ -196,7 +268,7 @@ private:
 // while kmalloc fails, until the reserve itself runs out.
 class ReservePool final : public Storage, public FrameOwner {
 public:
-	constexpr ReservePool() = default;
+	constexpr ReservePool() : Storage(Strategy::Reserve) {}
 	ReservePool(const ReservePool &) = delete;
 	ReservePool &operator=(const ReservePool &) = delete;
 	~ReservePool();
@@ -206,27 +278,28 @@ public:
 		 ds_alloc_tag *tag = nullptr) noexcept;
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	void release(void *p, size_t size) noexcept override;
-	Strategy strategy() const noexcept override { return Strategy::Reserve; }
 	size_t frame_size() const noexcept { return elem_; }
 
 private:
 	ds_pool *pool_ = nullptr;
 	ds_alloc_tag *tag_ = nullptr;
 	size_t elem_ = 0;
+	size_t held_ = 0; // bytes of the pool's reserve, in the heap accounting
 };
 
 // Records the size of the frame a call asks for and refuses it, so the
-// body never runs: the layout of a future, without side effects.
+// body never runs: the layout of a future, without side effects. A
+// frame-free method (Future<T>::ready) never asks: it probes as 0 bytes.
 class LayoutProbe final : public Storage {
 public:
 	static constexpr int kRefused = -DS_ECANCELED;
+	constexpr LayoutProbe() : Storage(Strategy::Probe) {}
 	Allocation allocate(size_t size, size_t align) noexcept override
 	{
 		size_ = size;
 		align_ = align;
 		return {nullptr, nullptr, kRefused};
 	}
-	Strategy strategy() const noexcept override { return Strategy::Probe; }
 	size_t size() const noexcept { return size_; }
 	size_t align() const noexcept { return align_; }
 

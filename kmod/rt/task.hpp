@@ -165,8 +165,8 @@ public:
 	using Done = void (*)(void *ctx, Result<T> &&result);
 
 	// Starts @f in the caller's context. @done(@ctx, result) runs exactly
-	// once: inline if @f finishes without suspending or cannot start
-	// (its errno, or the header storage's errno), else from the worker.
+	// once: inline if @f is ready (frame-free), finishes without suspending
+	// or cannot start (its errno, or the header storage's errno), else from the worker.
 	// Every frame is freed before @done runs. @ref, if given, receives a
 	// reference for cancel() (left empty if the task never started).
 	// @header: where the task header lives (default: kmalloc, GFP_KERNEL);
@@ -174,8 +174,9 @@ public:
 	static void spawn(Future<T> &&f, Done done, void *ctx,
 			  TaskRef *ref = nullptr, Storage *header = nullptr) noexcept
 	{
+		// Ready at once (frame-free) or refused: no task, no header.
 		if (!f.started()) {
-			done(ctx, Err{f.error()});
+			done(ctx, f.take_ready());
 			return;
 		}
 		Storage &hs = header ? *header : task_header_heap;

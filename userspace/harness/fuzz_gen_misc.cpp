@@ -139,7 +139,8 @@ void Engine::check_stats(uint64_t i, Mut m, const dynasync_stats &s, bool own_fi
 		return;
 	}
 	if (s.flags || s.reserved0 || s.reserved[0] || s.reserved[1] || s.reserved[2] ||
-	    s.strategy[0].allocations || s.strategy[0].live_bytes) {
+	    s.strategy[0].placements || s.strategy[0].live_bytes ||
+	    s.strategy[0].heap_allocations || s.strategy[0].heap_bytes) {
 		violation(i, Cmd::Stats, m, "STATS: reserved or unused fields are not zero");
 		return;
 	}

@@ -48,7 +48,9 @@ int cmd_stats(const Device &dev, bool json)
 			j.num("live_frames", x.live_frames);
 			j.num("live_bytes", x.live_bytes);
 			j.num("high_water_bytes", x.high_water_bytes);
-			j.num("allocations", x.allocations);
+			j.num("placements", x.placements);
+			j.num("heap_allocations", x.heap_allocations);
+			j.num("heap_bytes", x.heap_bytes);
 			j.begin_object("failures");
 			for (unsigned f = 0; f < 6; f++)
 				j.num(kFailureNames[f], x.failures[f]);
@@ -67,16 +69,16 @@ int cmd_stats(const Device &dev, bool json)
 	for (unsigned i = 0; i < DYNASYNC_SITES; i++)
 		if (i < 6 || s.live_allocs[i])
 			std::printf(" %s %llu", kSiteNames[i], s.live_allocs[i]);
-	std::printf("\n\n%-12s %11s %10s %10s %11s", "strategy", "live_frames", "live_bytes",
-		    "high_water", "allocations");
+	std::printf("\n\n%-12s %11s %10s %10s %10s %10s %10s", "strategy", "live_frames",
+		    "live_bytes", "placements", "heap_alloc", "heap_bytes", "high_water");
 	for (const char *f : kFailureNames)
 		std::printf(" %7s", f);
 	std::printf("\n");
 	for (uint32_t st = 1; st <= DYNASYNC_STRATEGY_MAX; st++) {
 		const dynasync_strategy_stats &x = s.strategy[st];
-		std::printf("%-12s %11llu %10llu %10llu %11llu",
-			    strategy_name(st), x.live_frames, x.live_bytes, x.high_water_bytes,
-			    x.allocations);
+		std::printf("%-12s %11llu %10llu %10llu %10llu %10llu %10llu",
+			    strategy_name(st), x.live_frames, x.live_bytes, x.placements,
+			    x.heap_allocations, x.heap_bytes, x.high_water_bytes);
 		for (unsigned long long f : x.failures)
 			std::printf(" %7llu", f);
 		std::printf("\n");

@@ -31,7 +31,7 @@ uint64_t strategy_total(const RunReport &r, uint32_t s)
 // Frames the strategy placed during the run (module-wide counters).
 uint64_t frames(const RunReport &r, uint32_t s)
 {
-	return r.stats_after.strategy[s].allocations - r.stats_before.strategy[s].allocations;
+	return r.stats_after.strategy[s].placements - r.stats_before.strategy[s].placements;
 }
 
 bool allowed(const RunReport &r, int err)

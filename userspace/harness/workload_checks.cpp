@@ -91,11 +91,11 @@ void Workload::final_checks()
 				if (opt_.fault.enabled && calls == r_.calls[st][0])
 					continue;
 				asked++;
-				if (s.strategy[st].allocations == r_.stats_before.strategy[st].allocations)
+				if (s.strategy[st].placements == r_.stats_before.strategy[st].placements)
 					unused += std::string(unused.empty() ? "" : ", ") + strategy_name(st);
 			}
 			check("every strategy placed frames", unused.empty(),
-			      unused.empty() ? "allocations grew in each of the " +
+			      unused.empty() ? "placements grew in each of the " +
 						       std::to_string(asked) + " strategies" +
 						       (asked < r_.strategies.size()
 								? " whose calls succeeded"

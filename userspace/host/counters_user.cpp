@@ -3,7 +3,10 @@
 #include <atomic>
 #include <mutex>
 
+#include "ds_platform_inline.h"
 #include "host_counters.h"
+
+__thread std::atomic<long> *ds_tls_counter_slots;
 
 namespace host::counters {
 namespace {
@@ -46,6 +49,7 @@ Block *mine() noexcept
 	}
 	static thread_local Owner owner; // its destructor runs at thread exit
 	tls_block = b;
+	ds_tls_counter_slots = b->slot;
 	return b;
 }
 
@@ -54,6 +58,7 @@ Owner::~Owner()
 	Block *b = tls_block;
 	tls_exited = true;
 	tls_block = nullptr;
+	ds_tls_counter_slots = nullptr;
 	if (!b)
 		return;
 	std::lock_guard<std::mutex> g(registry_lock);

@@ -84,9 +84,9 @@ TEST_F(Counters, LiveBlocksSurviveTheirThread)
 	EXPECT_EQ(0, ds_live_allocations());
 }
 
-// Frames accounted on several threads at once: counts exact afterwards,
-// and the high-water mark is a real running maximum of the shared total.
-TEST_F(Counters, StrategyStatsAcrossThreads)
+// Frames placed on several threads at once: counts exact afterwards,
+// with no shared counter on the path (per-thread blocks, summed on read).
+TEST_F(Counters, PlacementsAcrossThreads)
 {
 	constexpr int kThreads = 4, kCalls = 5000;
 	constexpr size_t kBytes = 100;
@@ -95,14 +95,13 @@ TEST_F(Counters, StrategyStatsAcrossThreads)
 	ds::StrategyCounters before{};
 	ds::stats_snapshot(s, &before);
 	ASSERT_EQ(0, before.live_frames);
-	ASSERT_EQ(0, before.allocations);
-	ASSERT_EQ(0, before.high_water_bytes);
+	ASSERT_EQ(0, before.placements);
 	std::vector<std::thread> threads;
 	for (int t = 0; t < kThreads; t++)
 		threads.emplace_back([&] {
 			for (int i = 0; i < kCalls; i++) {
-				ds::stats_on_alloc(s, kBytes);
-				ds::stats_on_free(s, kBytes);
+				ds::stats_on_place(s, kBytes);
+				ds::stats_on_release(s, kBytes);
 			}
 		});
 	for (auto &t : threads)
@@ -111,33 +110,82 @@ TEST_F(Counters, StrategyStatsAcrossThreads)
 	ds::stats_snapshot(s, &after);
 	EXPECT_EQ(0, after.live_frames);
 	EXPECT_EQ(0, after.live_bytes);
-	EXPECT_EQ(long{kThreads} * kCalls, after.allocations);
-	EXPECT_GE(after.high_water_bytes, long{kBytes});
-	EXPECT_LE(after.high_water_bytes, long{kThreads} * long{kBytes})
-		<< "never more than one frame per thread was live";
-	const long hw = after.high_water_bytes;
+	EXPECT_EQ(long{kThreads} * kCalls, after.placements);
+	EXPECT_EQ(0, after.heap_allocations) << "placing is not allocating";
 
-	// One thread allocates, another frees: live counts balance exactly.
+	// One thread places, another releases: live counts balance exactly.
 	std::thread([&] {
 		for (int i = 0; i < 3; i++)
-			ds::stats_on_alloc(s, kBytes);
+			ds::stats_on_place(s, kBytes);
 	}).join();
 	ds::stats_snapshot(s, &after);
 	EXPECT_EQ(3, after.live_frames);
 	EXPECT_EQ(3 * long{kBytes}, after.live_bytes);
-	EXPECT_EQ(std::max(hw, 3 * long{kBytes}), after.high_water_bytes);
 	std::thread([&] {
 		for (int i = 0; i < 3; i++)
-			ds::stats_on_free(s, kBytes);
+			ds::stats_on_release(s, kBytes);
 	}).join();
 	ds::stats_snapshot(s, &after);
 	EXPECT_EQ(0, after.live_frames);
 	EXPECT_EQ(0, after.live_bytes);
-	EXPECT_EQ(long{kThreads} * kCalls + 3, after.allocations);
+	EXPECT_EQ(long{kThreads} * kCalls + 3, after.placements);
 	ds::stats_reset_cumulative();
 	ds::stats_snapshot(s, &after);
-	EXPECT_EQ(0, after.allocations);
-	EXPECT_EQ(0, after.high_water_bytes);
+	EXPECT_EQ(0, after.placements);
+}
+
+// Heap blocks: counted always; the high-water mark only while tracked,
+// and then it is the exact running maximum of the shared total.
+TEST_F(Counters, HeapHighWaterOnlyWhileTracked)
+{
+	constexpr int kThreads = 4, kCalls = 5000;
+	constexpr long kBytes = 100;
+	const Strategy s = Strategy::Boxed;
+	ds::stats_reset_cumulative();
+	ds::StrategyCounters c{};
+	ds::stats_on_heap(s, kBytes);
+	ds::stats_snapshot(s, &c);
+	EXPECT_EQ(1, c.heap_allocations);
+	EXPECT_EQ(kBytes, c.heap_bytes);
+	EXPECT_EQ(0, c.high_water_bytes) << "not tracked";
+
+	ds::stats_track_high_water(true);
+	ds::stats_snapshot(s, &c);
+	EXPECT_EQ(kBytes, c.high_water_bytes) << "starts from what is held";
+	std::vector<std::thread> threads;
+	for (int t = 0; t < kThreads; t++)
+		threads.emplace_back([&] {
+			for (int i = 0; i < kCalls; i++) {
+				ds::stats_on_heap(s, kBytes);
+				ds::stats_on_heap(s, -kBytes);
+			}
+		});
+	for (auto &t : threads)
+		t.join();
+	ds::stats_snapshot(s, &c);
+	EXPECT_EQ(kBytes, c.heap_bytes);
+	EXPECT_EQ(1 + long{kThreads} * kCalls, c.heap_allocations);
+	EXPECT_GE(c.high_water_bytes, 2 * kBytes);
+	EXPECT_LE(c.high_water_bytes, (1 + kThreads) * kBytes)
+		<< "never more than one block per thread on top of the first";
+	const long hw = c.high_water_bytes;
+	std::thread([&] {
+		for (int i = 0; i < 6; i++)
+			ds::stats_on_heap(s, kBytes);
+	}).join();
+	ds::stats_snapshot(s, &c);
+	EXPECT_EQ(std::max(hw, 7 * kBytes), c.high_water_bytes);
+	for (int i = 0; i < 7; i++)
+		ds::stats_on_heap(s, -kBytes);
+	ds::stats_snapshot(s, &c);
+	EXPECT_EQ(0, c.heap_bytes);
+	ds::stats_reset_cumulative();
+	ds::stats_snapshot(s, &c);
+	EXPECT_EQ(0, c.heap_allocations);
+	EXPECT_EQ(0, c.high_water_bytes) << "reset to what is held: nothing";
+	ds::stats_track_high_water(false);
+	ds::stats_snapshot(s, &c);
+	EXPECT_EQ(0, c.high_water_bytes);
 }
 
 } // namespace

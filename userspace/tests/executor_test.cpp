@@ -172,10 +172,27 @@ TEST_F(ExecutorTest, CancelWhileRunningTakesEffectAtNextSuspension)
 	EXPECT_EQ(1, dtors);
 }
 
-TEST_F(ExecutorTest, TaskRefKeepsTheHeaderUntilReleased)
+TEST_F(ExecutorTest, ReadyFutureNeedsNoTask)
 {
 	ds::Boxed boxed;
 	ds::Counter c(0, 1);
+	Outcome<ds::Next> o;
+	ds::TaskRef ref;
+	const long calls = host::alloc_calls();
+	ds::RootTask<ds::Next>::spawn(c.next(boxed), &Outcome<ds::Next>::record, &o, &ref);
+	EXPECT_EQ(1, o.calls);
+	EXPECT_EQ(0, o.err);
+	EXPECT_EQ(0u, o.value.value);
+	EXPECT_FALSE(ref) << "no task to cancel";
+	EXPECT_EQ(0, host::live(DS_SITE_TASK));
+	EXPECT_EQ(calls, host::alloc_calls()) << "nothing allocated";
+}
+
+TEST_F(ExecutorTest, TaskRefKeepsTheHeaderUntilReleased)
+{
+	ds::Boxed boxed;
+	ds::Counter cnt(0, 1);
+	ds::Map c(&cnt, 1, 0); // a coroutine, ready without suspending
 	Outcome<ds::Next> o;
 	ds::TaskRef ref;
 	ds::RootTask<ds::Next>::spawn(c.next(boxed), &Outcome<ds::Next>::record, &o, &ref);
