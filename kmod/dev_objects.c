@@ -70,7 +70,7 @@ static_assert(sizeof(struct dynasync_call) == 64 &&
 	      sizeof(struct dynasync_create) == 80 &&
 	      sizeof(struct dynasync_destroy) == 16 &&
 	      sizeof(struct dynasync_layout) == 48 &&
-	      sizeof(struct dynasync_stats) == 704);
+	      sizeof(struct dynasync_stats) == 816);
 
 /* ---- module parameters: limits, range-checked on every write ---------- */
 

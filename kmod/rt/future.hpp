@@ -36,10 +36,12 @@ namespace detail {
 // release fast path). Its size is the frame alignment, so the frame after
 // it stays aligned. This is the whole per-call bookkeeping.
 struct FrameHeader {
-	FrameOwner *owner;
+	// Other: the FrameOwner to release through (virtual); else the
+	// storage itself (its Storage base is first: the cast is free).
+	void *owner;
 	uint32_t total;
 	Strategy strategy;
-	StorageKind kind; // Other: release through owner (virtual)
+	StorageKind kind;
 };
 static_assert(sizeof(FrameHeader) == kFrameAlign);
 
@@ -59,8 +61,8 @@ constexpr Storage &find_storage(A &a, Rest &...rest) noexcept
 template <class... A>
 inline constexpr bool has_storage_v = (is_storage_v<A> || ...);
 
-inline void *place_header(void *p, FrameOwner *owner, size_t total, Strategy strategy,
-			  StorageKind kind) noexcept
+[[gnu::always_inline]] inline void *place_header(void *p, void *owner, size_t total,
+						 Strategy strategy, StorageKind kind) noexcept
 {
 	auto *h = static_cast<FrameHeader *>(p);
 	h->owner = owner;
@@ -74,35 +76,38 @@ inline void *place_header(void *p, FrameOwner *owner, size_t total, Strategy str
 // Everything the fast path below does not take: the heap, the reserve, a
 // cached block that must grow, refusals (the errno travels to
 // get_return_object_on_allocation_failure), storages written elsewhere.
+[[gnu::noinline]] inline void *frame_alloc_failed(Storage &s, int err) noexcept
+{
+	if (s.strategy() != Strategy::Probe)
+		stats_on_failure(s.strategy(), err);
+	ds_alloc_error_stash(err);
+	return nullptr;
+}
+
 [[gnu::noinline]] inline void *frame_alloc_slow(size_t total, Storage &s) noexcept
 {
 	const Strategy strategy = s.strategy();
 	Allocation a = total > UINT32_MAX ? Allocation{nullptr, nullptr, -DS_E2BIG}
 					  : s.allocate(total, kFrameAlign);
-	if (!a.ptr) {
-		if (strategy != Strategy::Probe)
-			stats_on_failure(strategy, a.err);
-		ds_alloc_error_stash(a.err);
-		return nullptr;
-	}
-	return place_header(a.ptr, a.owner, total, strategy, StorageKind::Other);
+	if (!a.ptr)
+		return frame_alloc_failed(s, a.err);
+	return place_header(a.ptr, static_cast<void *>(a.owner), total, strategy,
+			    StorageKind::Other);
 }
 
 // The fast path: a frame that fits a free inline slot, cached block or the
 // top of a task stack is placed with inline code, no virtual call, no
 // locked operation and no call out of line (stats are per-CPU adds).
-inline void *frame_alloc(size_t n, Storage &s) noexcept
+[[gnu::always_inline]] inline void *frame_alloc(size_t n, Storage &s) noexcept
 {
 	const size_t total = n + sizeof(FrameHeader);
 	void *p = nullptr;
-	FrameOwner *owner = nullptr;
+	Storage *owner = &s;
 	StorageKind kind = s.kind();
 
 	switch (kind) {
 	case StorageKind::Inline: {
-		auto &slot = static_cast<InlineSlot &>(s);
-		p = slot.try_take(total);
-		owner = &slot;
+		p = static_cast<InlineSlot &>(s).try_take(total);
 		break;
 	}
 	case StorageKind::MaybeBoxed: {
@@ -113,16 +118,24 @@ inline void *frame_alloc(size_t n, Storage &s) noexcept
 		break;
 	}
 	case StorageKind::Cached: {
-		auto &cached = static_cast<Cached &>(s);
-		p = cached.try_take(total);
-		owner = &cached;
+		p = static_cast<Cached &>(s).try_take(total);
 		break;
 	}
 	case StorageKind::TaskStack: {
-		auto &stack = static_cast<TaskStack &>(s);
-		p = stack.try_push(total);
-		owner = &stack;
+		p = static_cast<TaskStack &>(s).try_push(total);
 		break;
+	}
+	case StorageKind::Boxed: {
+		// The heap, without the virtual call; a failure goes the slow
+		// way for its errno (the heap is asked only once).
+		FrameOwner *heap_owner;
+		if (total > UINT32_MAX)
+			break;
+		p = static_cast<Boxed &>(s).take_frame(total, &heap_owner);
+		if (!p)
+			return frame_alloc_failed(s, ds_alloc_errno(static_cast<Boxed &>(s).tag()));
+		return place_header(p, static_cast<void *>(heap_owner), total, s.strategy(),
+				    StorageKind::Other);
 	}
 	case StorageKind::Other:
 		break;
@@ -132,22 +145,22 @@ inline void *frame_alloc(size_t n, Storage &s) noexcept
 	return place_header(p, owner, total, s.strategy(), kind);
 }
 
-inline void frame_free(void *p) noexcept
+[[gnu::always_inline]] inline void frame_free(void *p) noexcept
 {
 	auto *h = static_cast<FrameHeader *>(p) - 1;
 	stats_on_release(h->strategy, h->total);
 	switch (h->kind) {
 	case StorageKind::Inline:
-		static_cast<InlineSlot *>(h->owner)->give_back();
+		static_cast<InlineSlot *>(static_cast<Storage *>(h->owner))->give_back();
 		return;
 	case StorageKind::Cached:
-		static_cast<Cached *>(h->owner)->give_back();
+		static_cast<Cached *>(static_cast<Storage *>(h->owner))->give_back();
 		return;
 	case StorageKind::TaskStack:
-		static_cast<TaskStack *>(h->owner)->pop(h, h->total);
+		static_cast<TaskStack *>(static_cast<Storage *>(h->owner))->pop(h, h->total);
 		return;
 	default:
-		h->owner->release(h, h->total);
+		static_cast<FrameOwner *>(h->owner)->release(h, h->total);
 		return;
 	}
 }
@@ -185,13 +198,13 @@ struct PromiseBase {
 	// (after the object, for member coroutines). No Storage parameter is a
 	// compile error: there is no hidden allocation.
 	template <class... A>
-	static void *operator new(size_t n, A &...args) noexcept
+	[[gnu::always_inline]] static void *operator new(size_t n, A &...args) noexcept
 	{
 		static_assert(has_storage_v<A...>,
 			      "an async method needs a ds::Storage& parameter");
 		return frame_alloc(n, find_storage(args...));
 	}
-	static void operator delete(void *p, size_t) noexcept
+	[[gnu::always_inline]] static void operator delete(void *p, size_t) noexcept
 	{
 		frame_free(p);
 	}

@@ -87,16 +87,16 @@ extern bool track_high_water;
 // The per-frame hot path: inline, no locked operation.
 inline void stats_on_place(Strategy s, size_t bytes) noexcept
 {
-	ds_counter_add_inline(detail::counter_slot(s, detail::kPlaced), 1);
-	ds_counter_add_inline(detail::counter_slot(s, detail::kPlacedBytes),
-			      static_cast<long>(bytes));
+	ds_counter_add2_inline(detail::counter_slot(s, detail::kPlaced), 1,
+			       detail::counter_slot(s, detail::kPlacedBytes),
+			       static_cast<long>(bytes));
 }
 
 inline void stats_on_release(Strategy s, size_t bytes) noexcept
 {
-	ds_counter_add_inline(detail::counter_slot(s, detail::kReleased), 1);
-	ds_counter_add_inline(detail::counter_slot(s, detail::kReleasedBytes),
-			      static_cast<long>(bytes));
+	ds_counter_add2_inline(detail::counter_slot(s, detail::kReleased), 1,
+			       detail::counter_slot(s, detail::kReleasedBytes),
+			       static_cast<long>(bytes));
 }
 
 // A heap block taken (@bytes > 0) or given back (< 0) for @s's frames.

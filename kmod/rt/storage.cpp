@@ -61,6 +61,13 @@ void HeapOwner::release(void *p, size_t size) noexcept
 	heap_give(p, size, site_, tag_, strategy_);
 }
 
+void *Boxed::take_frame(size_t size, FrameOwner **owner) noexcept
+{
+	void *p = heap_take(size, kFrameAlign, gfp_, site_, tag_, Strategy::Boxed);
+	*owner = tag_ ? &owner_ : untagged_owner(site_, Strategy::Boxed);
+	return p;
+}
+
 Allocation Boxed::allocate(size_t size, size_t align) noexcept
 {
 	return heap_allocate(size, align, gfp_, site_, tag_, &owner_, Strategy::Boxed);

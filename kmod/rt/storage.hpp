@@ -54,9 +54,10 @@ constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 constexpr bool valid_align(size_t a) { return a && !(a & (a - 1)); }
 
 // Which built-in class a Storage is: lets the frame allocator take the
-// fast path of the three that need no allocator. Other is anything else
-// (Boxed, ReservePool, the probe, storages written elsewhere).
-enum class StorageKind : uint8_t { Other, Inline, MaybeBoxed, Cached, TaskStack };
+// fast path of the four that need no allocator, and call the heap for a
+// boxed frame without a virtual call. Other is anything else (ReservePool,
+// the probe, storages written elsewhere).
+enum class StorageKind : uint8_t { Other, Inline, MaybeBoxed, Cached, TaskStack, Boxed };
 
 // Frees what a storage handed out. Must outlive every block it owns.
 class FrameOwner {
@@ -118,9 +119,13 @@ public:
 	constexpr explicit Boxed(ds_gfp gfp = DS_GFP_KERNEL,
 				 ds_site site = DS_SITE_FRAME,
 				 ds_alloc_tag *tag = nullptr)
-		: Storage(Strategy::Boxed), gfp_(gfp), site_(site), tag_(tag),
+		: Storage(Strategy::Boxed, StorageKind::Boxed), gfp_(gfp), site_(site), tag_(tag),
 		  owner_(site, tag) {}
 	Allocation allocate(size_t size, size_t align) noexcept override;
+	// A frame (kFrameAlign): the block and who frees it, or nullptr
+	// (allocate() then says why).
+	void *take_frame(size_t size, FrameOwner **owner) noexcept;
+	ds_alloc_tag *tag() const noexcept { return tag_; }
 
 private:
 	ds_gfp gfp_;
@@ -132,6 +137,13 @@ private:
 // Stateless and constant-initialized: a Storage that outlives everything.
 inline constinit Boxed kernel_heap{DS_GFP_KERNEL, DS_SITE_FRAME};
 inline Storage &heap_storage() noexcept { return kernel_heap; }
+
+// The fast paths below are reached by a cast on the storage's kind (see
+// frame_alloc in future.hpp); where GCC knows a call's storage is another
+// class, it still inlines the branches not taken and warns that they would
+// read past that object. They never run: silence that one warning here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
 
 // A fixed buffer that holds one frame at a time. Does not own the buffer
 // (it lives in the trait object's allocation).
@@ -263,6 +275,8 @@ private:
 	size_t high_ = 0;
 	long live_ = 0;
 };
+
+#pragma GCC diagnostic pop
 
 // Frames from a reserve pool (kernel mempool_t): calls keep completing
 // while kmalloc fails, until the reserve itself runs out.

@@ -29,6 +29,8 @@ inline std::string name(const char *prefix, ds::Strategy s)
 }
 
 void register_calls();
+// host-bench --instr: see bench_calls.cpp.
+int run_instr(const char *name, long batches);
 void register_nesting();
 void register_memory();
 

@@ -8,6 +8,11 @@ namespace bench {
 
 uint64_t Up::plain() noexcept { return ++n_; }
 ds::Future<uint64_t> Up::ready(ds::Storage &s) { co_return ++n_; }
+ds::Future<uint64_t> Up::ready_free(ds::Storage &s)
+{
+	return ds::Future<uint64_t>::ready_in(s, [this] { return ++n_; });
+}
+FloorFuture<uint64_t> Up::ready_floor(FloorSlot &slot) { co_return ++n_; }
 ds::Future<uint64_t> Up::hop(ds::Storage &s)
 {
 	co_await ds::ResumeOnWorker{};
@@ -37,6 +42,11 @@ HeapFuture<uint64_t, true> Up::yield_heap_counted()
 
 uint64_t Down::plain() noexcept { return --n_; }
 ds::Future<uint64_t> Down::ready(ds::Storage &s) { co_return --n_; }
+ds::Future<uint64_t> Down::ready_free(ds::Storage &s)
+{
+	return ds::Future<uint64_t>::ready_in(s, [this] { return --n_; });
+}
+FloorFuture<uint64_t> Down::ready_floor(FloorSlot &slot) { co_return --n_; }
 ds::Future<uint64_t> Down::hop(ds::Storage &s)
 {
 	co_await ds::ResumeOnWorker{};

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "floor_future.hpp"
 #include "heap_future.hpp"
 #include "rt/future.hpp"
 
@@ -19,6 +20,10 @@ public:
 	virtual ~Source() = default;
 	virtual uint64_t plain() noexcept = 0;
 	virtual ds::Future<uint64_t> ready(ds::Storage &s) = 0;
+	// The same body, frame-free (ds::Future<T>::ready_in): no coroutine.
+	virtual ds::Future<uint64_t> ready_free(ds::Storage &s) = 0;
+	// The same body as the C++20 floor: frame in a slot, nothing else.
+	virtual FloorFuture<uint64_t> ready_floor(FloorSlot &slot) = 0;
 	// co_await ResumeOnWorker{}: resumed by the host executor's run queue.
 	virtual ds::Future<uint64_t> hop(ds::Storage &s) = 0;
 	// co_await Yield{}: resumed by the benchmark loop.
@@ -34,6 +39,8 @@ class Up final : public Source {
 public:
 	uint64_t plain() noexcept override;
 	ds::Future<uint64_t> ready(ds::Storage &s) override;
+	ds::Future<uint64_t> ready_free(ds::Storage &s) override;
+	FloorFuture<uint64_t> ready_floor(FloorSlot &slot) override;
 	ds::Future<uint64_t> hop(ds::Storage &s) override;
 	ds::Future<uint64_t> yield(ds::Storage &s) override;
 	HeapFuture<uint64_t> ready_heap() override;
@@ -49,6 +56,8 @@ class Down final : public Source {
 public:
 	uint64_t plain() noexcept override;
 	ds::Future<uint64_t> ready(ds::Storage &s) override;
+	ds::Future<uint64_t> ready_free(ds::Storage &s) override;
+	FloorFuture<uint64_t> ready_floor(FloorSlot &slot) override;
 	ds::Future<uint64_t> hop(ds::Storage &s) override;
 	ds::Future<uint64_t> yield(ds::Storage &s) override;
 	HeapFuture<uint64_t> ready_heap() override;

@@ -106,6 +106,12 @@ long sum(unsigned slot) noexcept
 
 } // namespace host::counters
 
+void ds_counter_add2_slow(unsigned int a, long da, unsigned int b, long db)
+{
+	ds_counter_add(a, da);
+	ds_counter_add(b, db);
+}
+
 extern "C" {
 
 void ds_counter_add(unsigned int slot, long delta)

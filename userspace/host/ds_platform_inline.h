@@ -13,12 +13,29 @@
 // not thread_local: no dynamic initialisation, so no TLS wrapper call.
 extern __thread std::atomic<long> *ds_tls_counter_slots;
 
+[[gnu::cold, gnu::noinline]] void ds_counter_add2_slow(unsigned int a, long da, unsigned int b,
+						      long db);
+
+static inline void ds_tls_counter_bump(std::atomic<long> &c, long delta)
+{
+	c.store(c.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+
 static inline void ds_counter_add_inline(unsigned int slot, long delta)
 {
-	if (std::atomic<long> *slots = ds_tls_counter_slots) [[likely]] {
-		std::atomic<long> &c = slots[slot];
-		c.store(c.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-	} else {
+	if (std::atomic<long> *slots = ds_tls_counter_slots) [[likely]]
+		ds_tls_counter_bump(slots[slot], delta);
+	else
 		ds_counter_add(slot, delta);
+}
+
+// Two adds, one thread-local load.
+static inline void ds_counter_add2_inline(unsigned int a, long da, unsigned int b, long db)
+{
+	if (std::atomic<long> *slots = ds_tls_counter_slots) [[likely]] {
+		ds_tls_counter_bump(slots[a], da);
+		ds_tls_counter_bump(slots[b], db);
+	} else {
+		ds_counter_add2_slow(a, da, b, db);
 	}
 }

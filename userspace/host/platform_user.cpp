@@ -12,6 +12,7 @@
 #include <new>
 #include <vector>
 
+#include "ds_platform_inline.h"
 #include "host_counters.h"
 #include "host_platform.h"
 
@@ -24,6 +25,16 @@ static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
 	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS && DS_EDQUOT == EDQUOT);
 
 namespace {
+
+// The thread's own counter block, inline (ds_platform_inline.h); the
+// first add of a thread registers it.
+inline void count(unsigned slot, long delta) noexcept
+{
+	if (std::atomic<long> *slots = ds_tls_counter_slots) [[likely]]
+		ds_tls_counter_bump(slots[slot], delta);
+	else
+		host::counters::add(slot, delta);
+}
 
 // Live blocks and calls are per-thread counters (host_counters.h), as the
 // kernel's are per CPU: no locked instruction per allocation.
@@ -56,7 +67,7 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 	if (gfp >= DS_GFP_COUNT || site >= DS_SITE_COUNT || !size || !align ||
 	    (align & (align - 1)) || align > 4096)
 		return nullptr;
-	host::counters::add(host::counters::kCalls, 1);
+	count(host::counters::kCalls, 1);
 	// Armed fail-nth: one shared countdown, so "the n-th call" is exact
 	// even across threads; disarmed (the usual case) it is only a load.
 	bool nth = fail_countdown.load(std::memory_order_relaxed) > 0 &&
@@ -72,12 +83,15 @@ void *ds_alloc(size_t size, size_t align, unsigned int gfp, unsigned int site,
 		}
 		return nullptr;
 	}
-	if (align < sizeof(void *))
-		align = sizeof(void *);
+	// malloc's own alignment (16 on x86-64) serves frames; above it, ask.
 	void *p = nullptr;
-	if (posix_memalign(&p, align, size))
+	if (align <= alignof(std::max_align_t))
+		p = malloc(size);
+	else if (posix_memalign(&p, align, size))
+		p = nullptr;
+	if (!p)
 		return nullptr;
-	host::counters::add(host::counters::kLive + site, 1);
+	count(host::counters::kLive + site, 1);
 	return p;
 }
 
@@ -85,7 +99,7 @@ void ds_free(void *p, size_t, unsigned int site, const struct ds_alloc_tag *)
 {
 	if (!p || site >= DS_SITE_COUNT)
 		return;
-	host::counters::add(host::counters::kLive + site, -1);
+	count(host::counters::kLive + site, -1);
 	free(p);
 }
 
@@ -111,6 +125,7 @@ struct ds_pool {
 	ds_alloc_tag *tag;
 	std::mutex lock;
 	std::vector<void *> reserve;
+	std::atomic<size_t> curr{0}; // reserve.size(), readable without the lock
 };
 
 struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
@@ -132,6 +147,7 @@ struct ds_pool *ds_pool_create(size_t elem_size, unsigned int min_nr,
 		}
 		pool->reserve.push_back(p);
 	}
+	pool->curr = min_nr;
 	return pool;
 }
 
@@ -155,16 +171,25 @@ void *ds_pool_alloc(struct ds_pool *pool)
 		return nullptr;
 	p = pool->reserve.back();
 	pool->reserve.pop_back();
+	pool->curr.store(pool->reserve.size(), std::memory_order_relaxed);
 	return p;
 }
 
+// As the kernel's mempool_free: a full reserve (the usual case) is seen
+// without the lock, and the block goes straight back to the heap.
 void ds_pool_free(struct ds_pool *pool, void *p)
 {
-	std::lock_guard<std::mutex> g(pool->lock);
-	if (pool->reserve.size() < pool->min_nr)
-		pool->reserve.push_back(p);
-	else
+	if (pool->curr.load(std::memory_order_relaxed) >= pool->min_nr) {
 		ds_free(p, pool->elem_size, DS_SITE_RESERVE, pool->tag);
+		return;
+	}
+	std::lock_guard<std::mutex> g(pool->lock);
+	if (pool->reserve.size() < pool->min_nr) {
+		pool->reserve.push_back(p);
+		pool->curr.store(pool->reserve.size(), std::memory_order_relaxed);
+	} else {
+		ds_free(p, pool->elem_size, DS_SITE_RESERVE, pool->tag);
+	}
 }
 
 static_assert(sizeof(std::mutex) <= sizeof(ds_lock));
