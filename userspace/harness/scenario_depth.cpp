@@ -6,6 +6,7 @@
 // holds exactly task_stack_size bytes. So a NEXT on a tower of d-1 MAPs
 // over a COUNTER needs
 //   next(d) = a16(counter NEXT) + (d-1) * a16(map NEXT)
+// (the counter is frame-free: its NEXT is 0 bytes)
 // bytes and a SUM a16(SUM) more, all from LAYOUT. For every depth 1..16
 // (DYNASYNC_MAX_DEPTH) the scenario gives towers exactly those sizes and
 // one byte less: one byte less is -ENOSPC (the strategy's ENOSPC counter
@@ -76,8 +77,10 @@ bool Depth::layout()
 	counter_ = a16(frame_size(dev_, DYNASYNC_IMPL_COUNTER, DYNASYNC_METHOD_NEXT, a));
 	map_ = a16(frame_size(dev_, DYNASYNC_IMPL_MAP, DYNASYNC_METHOD_NEXT, b));
 	sum_ = a16(frame_size(dev_, DYNASYNC_IMPL_COUNTER, DYNASYNC_METHOD_SUM, c));
-	if (!a || !b || !c || !counter_ || !map_ || !sum_) {
-		t_.fail("LAYOUT of counter NEXT, map NEXT, SUM failed or gave 0");
+	// The counter is ready at once, frame-free: its NEXT is 0 bytes.
+	if (!a || !b || !c || counter_ || !map_ || !sum_) {
+		t_.fail("LAYOUT of counter NEXT (0: frame-free), map NEXT, SUM failed or gave "
+			"an unexpected size");
 		return false;
 	}
 	std::printf("LAYOUT (rounded to 16): counter NEXT %llu, map NEXT %llu, SUM %llu bytes\n",
@@ -148,17 +151,22 @@ void Depth::level(unsigned d)
 	auto tag = [&](uint64_t stack) {
 		return "depth " + std::to_string(d) + ", " + std::to_string(stack) + "-byte stack";
 	};
-	// One byte short of NEXT's frames: nothing runs.
-	if (uint32_t h = make(d, next - 1)) {
-		expect(h, tag(next - 1), DYNASYNC_METHOD_NEXT, 0, -ENOSPC, 0);
-		expect(h, tag(next - 1), DYNASYNC_METHOD_SUM, 3, -ENOSPC, 0);
-		drop(h);
+	// One byte short of NEXT's frames: nothing runs. (A lone counter
+	// needs none: there is nothing to be short of.)
+	if (next > 0) {
+		if (uint32_t h = make(d, next - 1)) {
+			expect(h, tag(next - 1), DYNASYNC_METHOD_NEXT, 0, -ENOSPC, 0);
+			expect(h, tag(next - 1), DYNASYNC_METHOD_SUM, 3, -ENOSPC, 0);
+			drop(h);
+		}
 	}
-	// Exactly NEXT's frames: NEXT runs, SUM does not and moves nothing.
-	if (uint32_t h = make(d, next)) {
-		expect(h, tag(next), DYNASYNC_METHOD_NEXT, 0, 1, item);
-		expect(h, tag(next), DYNASYNC_METHOD_SUM, 3, -ENOSPC, 0);
-		expect(h, tag(next), DYNASYNC_METHOD_NEXT, 0, 1, item + 1);
+	// Exactly NEXT's frames (the smallest stack, 1 byte, for a frame-free
+	// counter): NEXT runs, SUM does not and moves nothing.
+	const uint64_t exact = next ? next : 1;
+	if (uint32_t h = make(d, exact)) {
+		expect(h, tag(exact), DYNASYNC_METHOD_NEXT, 0, 1, item);
+		expect(h, tag(exact), DYNASYNC_METHOD_SUM, 3, -ENOSPC, 0);
+		expect(h, tag(exact), DYNASYNC_METHOD_NEXT, 0, 1, item + 1);
 		drop(h);
 	}
 	// One byte short of SUM's frames.
