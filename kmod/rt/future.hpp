@@ -106,7 +106,7 @@ inline constexpr bool has_storage_v = (is_storage_v<A> || ...);
 	StorageKind kind = s.kind();
 
 	switch (kind) {
-	case StorageKind::Inline: {
+	case StorageKind::Inline: [[likely]] {
 		p = static_cast<InlineSlot &>(s).try_take(total);
 		break;
 	}

@@ -6,7 +6,7 @@
 #include "ds_platform_inline.h"
 #include "host_counters.h"
 
-__thread std::atomic<long> *ds_tls_counter_slots;
+__thread std::atomic<long> *ds_tls_counter_slots [[gnu::tls_model("local-exec")]];
 
 namespace host::counters {
 namespace {

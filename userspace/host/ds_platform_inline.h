@@ -11,7 +11,9 @@
 
 // Set once a thread's block is registered (counters_user.cpp); __thread,
 // not thread_local: no dynamic initialisation, so no TLS wrapper call.
-extern __thread std::atomic<long> *ds_tls_counter_slots;
+// local-exec: the host benchmarks and tests are executables, so the slot is
+// at a fixed %fs offset (no GOT load per add).
+extern __thread std::atomic<long> *ds_tls_counter_slots [[gnu::tls_model("local-exec")]];
 
 [[gnu::cold, gnu::noinline]] void ds_counter_add2_slow(unsigned int a, long da, unsigned int b,
 						      long db);
