@@ -78,6 +78,14 @@ void ds_counter_add(unsigned int slot, long delta)
 		this_cpu_add(ds_pcpu.slot[slot], delta);
 }
 
+void ds_counter_add2(unsigned int a, long da, unsigned int b, long db)
+{
+	if (a < DS_COUNTER_SLOTS)
+		this_cpu_add(ds_pcpu.slot[a], da);
+	if (b < DS_COUNTER_SLOTS)
+		this_cpu_add(ds_pcpu.slot[b], db);
+}
+
 long ds_counter_sum(unsigned int slot)
 {
 	return slot < DS_COUNTER_SLOTS ? ds_pcpu_sum(&ds_pcpu.slot[slot]) : 0;

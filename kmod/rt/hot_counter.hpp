@@ -19,7 +19,6 @@ static inline void ds_counter_add_inline(unsigned int slot, long delta)
 
 static inline void ds_counter_add2_inline(unsigned int a, long da, unsigned int b, long db)
 {
-	ds_counter_add(a, da);
-	ds_counter_add(b, db);
+	ds_counter_add2(a, da, b, db);
 }
 #endif

@@ -119,6 +119,8 @@ long ds_live_allocations_at(unsigned int site);
  */
 #define DS_COUNTER_SLOTS 48
 void ds_counter_add(unsigned int slot, long delta);
+/* Two adds in one call (a frame's placement counts two things). */
+void ds_counter_add2(unsigned int a, long da, unsigned int b, long db);
 long ds_counter_sum(unsigned int slot);
 
 /*

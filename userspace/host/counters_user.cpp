@@ -120,6 +120,12 @@ void ds_counter_add(unsigned int slot, long delta)
 		host::counters::add(slot, delta);
 }
 
+void ds_counter_add2(unsigned int a, long da, unsigned int b, long db)
+{
+	ds_counter_add(a, da);
+	ds_counter_add(b, db);
+}
+
 long ds_counter_sum(unsigned int slot)
 {
 	return slot < DS_COUNTER_SLOTS ? host::counters::sum(slot) : 0;
