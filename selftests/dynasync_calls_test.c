@@ -520,7 +520,11 @@ static __u64 failures(int fd, __u32 strategy, int idx)
 	return s.strategy[strategy].failures[idx];
 }
 
-/* A frame larger than the inline slot: -E2BIG, and nothing ran. */
+/*
+ * A frame larger than the inline slot: -E2BIG, and nothing ran. A MAP's
+ * NEXT is a coroutine with a frame; a counter's NEXT makes none, so a
+ * counter on the same 16-byte slot runs and counts no failure.
+ */
 TEST_F(path, inline_tiny_slot_e2big)
 {
 	struct dynasync_storage tiny = inline_slot(16);
@@ -528,15 +532,16 @@ TEST_F(path, inline_tiny_slot_e2big)
 	struct ds *ds = &self->ds;
 	struct dynasync_call_out o;
 	struct dynasync_create c;
+	struct dynasync_stats s0, s1;
 	long long f;
 	__u64 f0;
 	int h, m;
 
-	f = frame_of(ds->fd, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_COUNTER,
+	f = frame_of(ds->fd, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_MAP,
 		     DYNASYNC_METHOD_NEXT);
 	ASSERT_LT(16, f);
-	ds_create_req(&c, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_COUNTER, 0, 0,
-		      3, 5, &tiny);
+	ds_create_req(&c, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_MAP,
+		      create_counter(ds, &bx, 3, 5), 0, 1, 0, &tiny);
 	h = ds_create_full(ds, &c);
 	ASSERT_LT(0, h);
 	ASSERT_GT(f, c.slot_size);
@@ -554,36 +559,58 @@ TEST_F(path, inline_tiny_slot_e2big)
 	EXPECT_EQ(f0 + 3, failures(ds->fd, DYNASYNC_STRATEGY_INLINE,
 				   FAIL_E2BIG));
 	/* A nested call that does not fit fails the outer call. */
-	h = create_counter(ds, &tiny, 0, 3);
+	h = create_map(ds, &tiny, create_counter(ds, &bx, 0, 3), 1, 0);
 	m = create_map(ds, &bx, h, 1, 0);
 	ASSERT_LT(0, m);
 	EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, m, DYNASYNC_METHOD_NEXT, 0,
 				    0, &o));
 	EXPECT_EQ(f0 + 4, failures(ds->fd, DYNASYNC_STRATEGY_INLINE,
 				   FAIL_E2BIG));
+	/*
+	 * A counter's NEXT has no frame (LAYOUT says 0): on the same slot it
+	 * runs, places nothing and refuses nothing; SUM over it too.
+	 */
+	EXPECT_EQ(0, frame_of(ds->fd, DYNASYNC_TRAIT_ITERATOR,
+			      DYNASYNC_IMPL_COUNTER, DYNASYNC_METHOD_NEXT));
+	h = create_counter(ds, &tiny, 3, 5);
+	ASSERT_LT(0, h);
+	ASSERT_EQ(0, ds_stats(ds->fd, &s0));
+	expect_item(_metadata, ds, h, 3);
+	expect_item(_metadata, ds, h, 4);
+	ASSERT_EQ(0, ds_stats(ds->fd, &s1));
+	EXPECT_EQ(s0.strategy[DYNASYNC_STRATEGY_INLINE].placements,
+		  s1.strategy[DYNASYNC_STRATEGY_INLINE].placements);
+	EXPECT_EQ(s0.strategy[DYNASYNC_STRATEGY_INLINE].failures[FAIL_E2BIG],
+		  s1.strategy[DYNASYNC_STRATEGY_INLINE].failures[FAIL_E2BIG]);
+	expect_sum(_metadata, ds, h, 2, 5 + 6);
+	expect_item(_metadata, ds, h, 7);
+	EXPECT_EQ(f0 + 4, failures(ds->fd, DYNASYNC_STRATEGY_INLINE,
+				   FAIL_E2BIG));
 }
 
-/* A slot of exactly the frame's size (header included) fits; one less
- * does not; MAYBE_BOXED falls back to the heap instead.
+/* A slot of exactly a MAP NEXT's frame size (header included) fits; one
+ * less does not; MAYBE_BOXED falls back to the heap instead. (The inner
+ * counter's NEXT has no frame.)
  */
 TEST_F(path, inline_slot_boundary)
 {
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
 	struct dynasync_storage st;
 	struct ds *ds = &self->ds;
 	struct dynasync_create c;
 	long long f;
 	int h;
 
-	f = frame_of(ds->fd, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_COUNTER,
+	f = frame_of(ds->fd, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_MAP,
 		     DYNASYNC_METHOD_NEXT);
 	ASSERT_LT(1, f);
 	st = inline_slot(f);
-	h = create_counter(ds, &st, 20, 2);
+	h = create_map(ds, &st, create_counter(ds, &bx, 20, 2), 1, 0);
 	ASSERT_LT(0, h);
 	expect_item(_metadata, ds, h, 20);
 	st = inline_slot(f - 1);
-	ds_create_req(&c, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_COUNTER, 0, 0,
-		      30, 2, &st);
+	ds_create_req(&c, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_MAP,
+		      create_counter(ds, &bx, 30, 2), 0, 1, 0, &st);
 	h = ds_create_full(ds, &c);
 	ASSERT_LT(0, h);
 	EXPECT_LE(f - 1, c.slot_size);
@@ -598,15 +625,15 @@ TEST_F(path, inline_slot_boundary)
 		expect_item(_metadata, ds, h, 30);
 	}
 	st.strategy = DYNASYNC_STRATEGY_MAYBE_BOXED;
-	h = create_counter(ds, &st, 40, 2);
+	h = create_map(ds, &st, create_counter(ds, &bx, 40, 2), 1, 0);
 	ASSERT_LT(0, h);
 	expect_item(_metadata, ds, h, 40);
 }
 
 /*
- * A widget's AUGMENT and TRANSMIT frames differ in size: with a slot that
- * holds only the smaller, the larger gets -E2BIG and leaves the widget
- * untouched (no augment counted, not consumed).
+ * A widget's AUGMENT makes no frame (ready at once) and TRANSMIT's frame
+ * does not fit a 16-byte slot: AUGMENT runs on it, TRANSMIT gets -E2BIG
+ * and leaves the widget untouched (total intact, not consumed).
  */
 TEST_F(path, inline_e2big_leaves_widget_untouched)
 {
@@ -616,53 +643,43 @@ TEST_F(path, inline_e2big_leaves_widget_untouched)
 	struct dynasync_create c;
 	struct dynasync_stats s;
 	long long fa, ft;
-	int g, h;
+	__u64 f0;
+	int g;
 
 	fa = frame_of(ds->fd, DYNASYNC_TRAIT_WIDGET, DYNASYNC_IMPL_GADGET,
 		      DYNASYNC_METHOD_AUGMENT);
 	ft = frame_of(ds->fd, DYNASYNC_TRAIT_WIDGET, DYNASYNC_IMPL_GADGET,
 		      DYNASYNC_METHOD_TRANSMIT);
-	ASSERT_LT(0, fa);
-	ASSERT_LT(0, ft);
-	if (fa == ft)
-		SKIP(return, "AUGMENT and TRANSMIT frames are both %lld bytes", fa);
-	st = inline_slot(fa < ft ? fa : ft);
+	EXPECT_EQ(0, fa);
+	ASSERT_LT(16, ft);
+	st = inline_slot(16);
 	ds_create_req(&c, DYNASYNC_TRAIT_WIDGET, DYNASYNC_IMPL_GADGET, 0, 0, 9,
 		      0, &st);
 	g = ds_create_full(ds, &c);
 	ASSERT_LT(0, g);
-	if (c.slot_size >= (fa > ft ? fa : ft))
-		SKIP(return, "slot rounded up to %u holds both", c.slot_size);
-	if (fa < ft) {
-		expect_augment(_metadata, ds, g, DYNASYNC_COMPONENT_BOLT, 5, 14);
-		EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, g,
-					    DYNASYNC_METHOD_TRANSMIT, 0, 0, &o));
-		/* Still ours, total intact, nothing delivered. */
-		expect_augment(_metadata, ds, g, DYNASYNC_COMPONENT_BOLT, 1, 15);
-		ASSERT_EQ(0, ds_stats(ds->fd, &s));
-		EXPECT_EQ(0, s.sink_deliveries);
-		EXPECT_EQ(1, s.objects);
-	} else {
-		EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, g,
-					    DYNASYNC_METHOD_AUGMENT,
-					    DYNASYNC_COMPONENT_BOLT, 5, &o));
-		/* No augment was counted: its components are empty. */
-		h = ds_method(_metadata, ds, g, DYNASYNC_METHOD_COMPONENTS, 0, 0,
-			      &o);
-		ASSERT_LT(0, h);
-		ds_track(ds, h);
-		expect_items(_metadata, ds, h, NULL, 0, true);
-		ASSERT_EQ(0, ds_destroy(ds, h));
-		ASSERT_EQ(0, ds_method(_metadata, ds, g,
-				       DYNASYNC_METHOD_TRANSMIT, 0, 0, &o));
-		ds_untrack(ds, g);
-		EXPECT_EQ(9, o.value);
-	}
+	ASSERT_GT(ft, c.slot_size);
+	f0 = failures(ds->fd, DYNASYNC_STRATEGY_INLINE, FAIL_E2BIG);
+	expect_augment(_metadata, ds, g, DYNASYNC_COMPONENT_BOLT, 5, 14);
+	EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, g,
+				    DYNASYNC_METHOD_TRANSMIT, 0, 0, &o));
+	EXPECT_EQ(f0 + 1, failures(ds->fd, DYNASYNC_STRATEGY_INLINE,
+				   FAIL_E2BIG));
+	/* Still ours, total intact, nothing delivered. */
+	expect_augment(_metadata, ds, g, DYNASYNC_COMPONENT_BOLT, 1, 15);
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(0, s.sink_deliveries);
+	EXPECT_EQ(1, s.objects);
+	EXPECT_EQ(f0 + 1, failures(ds->fd, DYNASYNC_STRATEGY_INLINE,
+				   FAIL_E2BIG));
 }
 
-/* The smallest task stack on which a fresh counter's NEXT runs. */
+/*
+ * The smallest task stack on which a fresh MAP's NEXT (over a boxed
+ * counter, whose NEXT makes no frame) runs.
+ */
 static __u32 min_task_stack(struct __test_metadata *_metadata, struct ds *ds)
 {
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
 	struct dynasync_storage st;
 	struct dynasync_call_out o;
 	__u32 lo = 1, hi = DYNASYNC_MAX_TASK_STACK, mid;
@@ -671,7 +688,7 @@ static __u32 min_task_stack(struct __test_metadata *_metadata, struct ds *ds)
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		st = task_stack(mid);
-		h = create_counter(ds, &st, 0, 1);
+		h = create_map(ds, &st, create_counter(ds, &bx, 0, 1), 1, 0);
 		ASSERT_LT(0, h);
 		r = ds_method(_metadata, ds, h, DYNASYNC_METHOD_NEXT, 0, 0, &o);
 		ASSERT_EQ(0, ds_destroy(ds, h));
@@ -689,7 +706,7 @@ static __u32 min_task_stack(struct __test_metadata *_metadata, struct ds *ds)
 
 /*
  * A task stack holds task_stack_size bytes: the smallest one on which a
- * counter's NEXT runs is at least that NEXT's frame (header included).
+ * MAP's NEXT runs is at least that NEXT's frame (header included).
  */
 TEST_F(path, task_stack_holds_no_frame_larger_than_itself)
 {
@@ -697,8 +714,8 @@ TEST_F(path, task_stack_holds_no_frame_larger_than_itself)
 	__u32 small;
 
 	f = frame_of(self->ds.fd, DYNASYNC_TRAIT_ITERATOR,
-		     DYNASYNC_IMPL_COUNTER, DYNASYNC_METHOD_NEXT);
-	ASSERT_LT(0, f);
+		     DYNASYNC_IMPL_MAP, DYNASYNC_METHOD_NEXT);
+	ASSERT_LT(1, f);
 	small = min_task_stack(_metadata, &self->ds);
 	EXPECT_LE(f, small) {
 		TH_LOG("a %lld-byte frame ran on a %u-byte task stack", f, small);
@@ -749,10 +766,12 @@ TEST_F(path, task_stack_deep_map_enospc)
 
 /*
  * SUM's frame goes on the task stack under the item's: on a stack that
- * holds NEXT alone, SUM gets -ENOSPC and the iterator does not advance.
+ * holds a MAP's NEXT alone, SUM gets -ENOSPC and the iterator does not
+ * advance.
  */
 TEST_F(path, task_stack_sum_enospc_does_not_advance)
 {
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
 	struct dynasync_storage st;
 	struct ds *ds = &self->ds;
 	struct dynasync_call_out o;
@@ -760,14 +779,15 @@ TEST_F(path, task_stack_sum_enospc_does_not_advance)
 	int h;
 
 	small = min_task_stack(_metadata, ds);
+	ASSERT_LT(1, small);
 	st = task_stack(small - 1);
-	h = create_counter(ds, &st, 7, 5);
+	h = create_map(ds, &st, create_counter(ds, &bx, 7, 5), 1, 0);
 	ASSERT_LT(0, h);
 	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, h, DYNASYNC_METHOD_NEXT, 0,
 				     0, &o));
 	ASSERT_EQ(0, ds_destroy(ds, h));
 	st = task_stack(small);
-	h = create_counter(ds, &st, 7, 5);
+	h = create_map(ds, &st, create_counter(ds, &bx, 7, 5), 1, 0);
 	ASSERT_LT(0, h);
 	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, h, DYNASYNC_METHOD_SUM, 1,
 				     0, &o));
@@ -777,7 +797,11 @@ TEST_F(path, task_stack_sum_enospc_does_not_advance)
 	expect_item(_metadata, ds, h, 8);
 }
 
-/* COMPONENTS' new counter has the widget's storage configuration. */
+/*
+ * COMPONENTS' new counter has the widget's storage configuration. AUGMENT
+ * and a counter's NEXT make no frame, so they run on any storage; SUM's
+ * and TRANSMIT's frames show which storage the objects have.
+ */
 TEST_F(path, components_inherit_widget_storage)
 {
 	struct dynasync_storage ts1 = task_stack(1), tiny = inline_slot(16);
@@ -787,32 +811,42 @@ TEST_F(path, components_inherit_widget_storage)
 	struct dynasync_stats s;
 	int g, h;
 
-	/* A 1-byte task stack: no call of the widget can start... */
+	/* A 1-byte task stack: no call of the widget with a frame starts... */
 	g = create_gadget(ds, &ts1, 3);
 	ASSERT_LT(0, g);
-	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, g, DYNASYNC_METHOD_AUGMENT,
-				     DYNASYNC_COMPONENT_BOLT, 1, &o));
-	/* ... TRANSMIT included, which leaves the widget untouched. */
+	/* ... AUGMENT has none and runs ... */
+	expect_augment(_metadata, ds, g, DYNASYNC_COMPONENT_BOLT, 1, 4);
+	/* ... TRANSMIT does not, which leaves the widget untouched. */
 	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, g,
 				     DYNASYNC_METHOD_TRANSMIT, 0, 0, &o));
 	ASSERT_EQ(0, ds_stats(ds->fd, &s));
 	EXPECT_EQ(0, s.sink_deliveries);
-	/* COMPONENTS makes no frame; its counter has the 1-byte stack too. */
+	expect_augment(_metadata, ds, g, DYNASYNC_COMPONENT_BOLT, 1, 5);
+	/*
+	 * COMPONENTS makes no frame; its counter has the 1-byte stack too:
+	 * SUM's frame does not fit it, and the iterator does not advance.
+	 */
 	h = ds_method(_metadata, ds, g, DYNASYNC_METHOD_COMPONENTS, 0, 0, &o);
 	ASSERT_LT(0, h);
 	ds_track(ds, h);
-	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, h, DYNASYNC_METHOD_NEXT, 0,
+	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, h, DYNASYNC_METHOD_SUM, 1,
 				     0, &o));
-	/* The same with a 16-byte inline slot. */
+	/* Two augments: the counter counts 0, 1. */
+	expect_item(_metadata, ds, h, 0);
+	expect_item(_metadata, ds, h, 1);
+	expect_items(_metadata, ds, h, NULL, 0, true);
+	/* The same with a 16-byte inline slot: TRANSMIT's frame is larger. */
 	g = create_gadget(ds, &tiny, 3);
 	ASSERT_LT(0, g);
-	EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, g, DYNASYNC_METHOD_AUGMENT,
-				    DYNASYNC_COMPONENT_BOLT, 1, &o));
+	expect_augment(_metadata, ds, g, DYNASYNC_COMPONENT_BOLT, 1, 4);
+	EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, g,
+				    DYNASYNC_METHOD_TRANSMIT, 0, 0, &o));
 	h = ds_method(_metadata, ds, g, DYNASYNC_METHOD_COMPONENTS, 0, 0, &o);
 	ASSERT_LT(0, h);
 	ds_track(ds, h);
-	EXPECT_EQ(-E2BIG, ds_method(_metadata, ds, h, DYNASYNC_METHOD_NEXT, 0,
-				    0, &o));
+	/* Its counter's NEXT makes no frame: the 16-byte slot refuses nothing. */
+	expect_item(_metadata, ds, h, 0);
+	expect_items(_metadata, ds, h, NULL, 0, true);
 	/* Boxed: the empty counter just ends. */
 	g = create_gadget(ds, &bx, 3);
 	ASSERT_LT(0, g);
@@ -825,7 +859,8 @@ TEST_F(path, components_inherit_widget_storage)
 /*
  * Under a TASK_STACK call every frame goes on its task stack, the inner
  * objects' included; a TASK_STACK object called nested under another
- * strategy boxes its frames with its gfp.
+ * strategy boxes its frames with its gfp. A counter's NEXT makes no frame:
+ * it runs even on a 1-byte stack.
  */
 TEST_F(path, task_stack_nesting_rules)
 {
@@ -836,43 +871,59 @@ TEST_F(path, task_stack_nesting_rules)
 	struct dynasync_call_out o;
 	int h, m;
 
-	/* Top-level on a 1-byte stack: -ENOSPC. */
-	h = create_counter(ds, &ts1, 0, 3);
+	/* Top-level on a 1-byte stack: a MAP's NEXT gets -ENOSPC... */
+	h = create_map(ds, &ts1, create_counter(ds, &bx, 0, 3), 1, 0);
 	ASSERT_LT(0, h);
 	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, h, DYNASYNC_METHOD_NEXT, 0,
 				     0, &o));
+	/* ... a counter's NEXT (no frame) runs, its SUM (a frame) does not. */
+	h = create_counter(ds, &ts1, 0, 3);
+	ASSERT_LT(0, h);
+	expect_item(_metadata, ds, h, 0);
+	EXPECT_EQ(-ENOSPC, ds_method(_metadata, ds, h, DYNASYNC_METHOD_SUM, 2,
+				     0, &o));
+	expect_item(_metadata, ds, h, 1);
 	/* The same kind of object nested under a BOXED map: boxed. */
-	m = create_map(ds, &bx, create_counter(ds, &ts1, 4, 3), 10, 0);
+	m = create_map(ds, &bx, create_map(ds, &ts1,
+					   create_counter(ds, &bx, 4, 3), 1, 0),
+		       10, 0);
 	ASSERT_LT(0, m);
 	expect_item(_metadata, ds, m, 40);
 	expect_sum(_metadata, ds, m, 5, 50 + 60);
 	/* A 16-byte inline inner under a TASK_STACK map: on the stack. */
-	m = create_map(ds, &big, create_counter(ds, &tiny, 7, 2), 1, 1);
+	m = create_map(ds, &big, create_map(ds, &tiny,
+					    create_counter(ds, &bx, 7, 2), 1, 0),
+		       1, 1);
 	ASSERT_LT(0, m);
 	expect_item(_metadata, ds, m, 8);
 	expect_sum(_metadata, ds, m, 5, 9);
 }
 
-/* CACHED keeps one block across calls; BOXED frees each frame. */
+/*
+ * CACHED keeps one block across calls; BOXED frees each frame. A MAP's
+ * NEXT places a frame; a counter's places none, so a CACHED counter never
+ * allocates its block.
+ */
 TEST_F(path, cached_keeps_one_block_boxed_none)
 {
 	struct dynasync_storage ca = ds_storage(DYNASYNC_STRATEGY_CACHED);
 	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
 	struct ds *ds = &self->ds;
-	struct dynasync_stats s;
+	struct dynasync_stats s, s0;
 	int h, i;
 
-	h = create_counter(ds, &bx, 0, 20);
+	h = create_map(ds, &bx, create_counter(ds, &bx, 0, 20), 1, 0);
 	ASSERT_LT(0, h);
 	for (i = 0; i < 10; i++)
 		expect_item(_metadata, ds, h, i);
 	ASSERT_EQ(0, ds_stats(ds->fd, &s));
 	EXPECT_EQ(0, s.live_allocs[DYNASYNC_SITE_FRAME]);
 	ASSERT_EQ(0, ds_destroy(ds, h));
-	h = create_counter(ds, &ca, 0, 20);
+	h = create_map(ds, &ca, create_counter(ds, &bx, 0, 20), 1, 0);
 	ASSERT_LT(0, h);
 	ASSERT_EQ(0, ds_stats(ds->fd, &s));
 	EXPECT_EQ(0, s.live_allocs[DYNASYNC_SITE_FRAME]);
+	s0 = s;
 	for (i = 0; i < 10; i++) {
 		expect_item(_metadata, ds, h, i);
 		ASSERT_EQ(0, ds_stats(ds->fd, &s));
@@ -880,10 +931,28 @@ TEST_F(path, cached_keeps_one_block_boxed_none)
 			TH_LOG("after call %d", i);
 		}
 	}
+	/* Ten frames placed in one block, allocated once. */
+	EXPECT_EQ(s0.strategy[DYNASYNC_STRATEGY_CACHED].placements + 10,
+		  s.strategy[DYNASYNC_STRATEGY_CACHED].placements);
+	EXPECT_EQ(s0.strategy[DYNASYNC_STRATEGY_CACHED].heap_allocations + 1,
+		  s.strategy[DYNASYNC_STRATEGY_CACHED].heap_allocations);
 	/* Destroying the object frees the block. */
 	ASSERT_EQ(0, ds_destroy(ds, h));
 	ASSERT_EQ(0, ds_stats(ds->fd, &s));
 	EXPECT_EQ(0, s.live_allocs[DYNASYNC_SITE_FRAME]);
+	/* A CACHED counter: NEXT places nothing, allocates no block. */
+	h = create_counter(ds, &ca, 0, 20);
+	ASSERT_LT(0, h);
+	ASSERT_EQ(0, ds_stats(ds->fd, &s0));
+	for (i = 0; i < 10; i++)
+		expect_item(_metadata, ds, h, i);
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(0, s.live_allocs[DYNASYNC_SITE_FRAME]);
+	EXPECT_EQ(s0.strategy[DYNASYNC_STRATEGY_CACHED].placements,
+		  s.strategy[DYNASYNC_STRATEGY_CACHED].placements);
+	EXPECT_EQ(s0.strategy[DYNASYNC_STRATEGY_CACHED].heap_allocations,
+		  s.strategy[DYNASYNC_STRATEGY_CACHED].heap_allocations);
+	ASSERT_EQ(0, ds_destroy(ds, h));
 }
 
 /* ======================================================================
@@ -1089,8 +1158,9 @@ TEST_F(ring, mixed_batch_exactly_once)
 	t2 = create_ticker(ds, bx, MS(200), 2);
 	t3 = create_ticker(ds, bx, MS(30), 1);
 	m = create_map(ds, bx, create_ticker(ds, bx, MS(10), 2), 2, 1);
-	ci = create_counter(ds, &tiny, 0, 5);
-	cs = create_counter(ds, &ts1, 0, 5);
+	/* MAPs: their NEXT has a frame (a counter's has none). */
+	ci = create_map(ds, &tiny, create_counter(ds, bx, 0, 5), 1, 0);
+	cs = create_map(ds, &ts1, create_counter(ds, bx, 0, 5), 1, 0);
 	g = create_gadget(ds, bx, 1);
 	g2 = create_gadget(ds, bx, 4);
 	gc = create_gadget(ds, bx, 0);

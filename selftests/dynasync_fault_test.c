@@ -64,6 +64,23 @@ static struct dynasync_fault_policy rate_policy(__u32 probability, __s64 times)
 	return p;
 }
 
+/*
+ * An iterator yielding @start, @start + 1, ... (@count items) whose NEXT
+ * places a frame in @st: a MAP (x1 + 0) over a BOXED counter. A counter's
+ * own NEXT is ready at once and makes no frame (no SITE_FRAME candidate);
+ * the MAP's is a coroutine, and its inner counter's call adds nothing.
+ */
+static int create_framed(struct ds *ds, const struct dynasync_storage *st,
+			 __u64 start, __u64 count)
+{
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
+	int c = create_counter(ds, &bx, start, count);
+
+	if (c < 0)
+		return c;
+	return create_map(ds, st, c, 1, 0);
+}
+
 /* Arms @p on @fd, zeroing the file's counters: they count from here. */
 static int arm(int fd, struct dynasync_fault_policy p)
 {
@@ -74,7 +91,8 @@ static int arm(int fd, struct dynasync_fault_policy p)
 /* ---- the model of a run ---------------------------------------------- */
 
 /*
- * The allocations of one NEXT on a BOXED counter, in order: the call's
+ * The allocations of one NEXT on a BOXED framed iterator (create_framed),
+ * in order: the call's
  * bookkeeping (SITE_TASK) exists before the call runs, then the frame.
  */
 struct alloc_seq {
@@ -199,7 +217,7 @@ static void check_next(struct __test_metadata *_metadata, struct ds *ds,
 
 /*
  * Measures, with the injector off, the allocations per site of one NEXT
- * on a BOXED counter on a fresh file of the path: two NEXTs must make the
+ * on a BOXED map over a counter (create_framed) on a fresh file of the path: two NEXTs must make the
  * same ones, at SITE_TASK and SITE_FRAME only, and nothing fails.
  */
 static void next_allocs(struct __test_metadata *_metadata, bool uring,
@@ -212,7 +230,7 @@ static void next_allocs(struct __test_metadata *_metadata, bool uring,
 
 	memset(seq, 0, sizeof(*seq));
 	ASSERT_EQ(0, ds_open(&f, uring, uring));
-	h = create_counter(&f, &bx, 0, 10);
+	h = create_framed(&f, &bx, 0, 10);
 	ASSERT_LT(0, h);
 	ASSERT_EQ(0, ds_fault_off(f.fd, true));
 	expect_item(_metadata, &f, h, 0);
@@ -258,7 +276,7 @@ static void run_model(struct __test_metadata *_metadata, bool uring,
 	int h, c;
 
 	ASSERT_EQ(0, ds_open(&f, uring, uring));
-	h = create_counter(&f, &bx, 0, 1000);
+	h = create_framed(&f, &bx, 0, 1000);
 	ASSERT_LT(0, h);
 	ASSERT_EQ(0, arm(f.fd, p));
 	model_init(&m, seq);
@@ -552,7 +570,7 @@ TEST_F(fpath, nth_fails_exactly_the_kth_candidate)
 	long k;
 
 	next_allocs(_metadata, variant->uring, &seq);
-	TH_LOG("one NEXT on a BOXED counter: %llu TASK + %llu FRAME allocations",
+	TH_LOG("one NEXT on a BOXED map: %llu TASK + %llu FRAME allocations",
 	       (unsigned long long)seq.per_site[SITE_TASK],
 	       (unsigned long long)seq.per_site[SITE_FRAME]);
 	for (k = 1; k <= 4; k++)
@@ -637,7 +655,7 @@ TEST_F(file, filter_sites_matching)
 	int h;
 
 	next_allocs(_metadata, false, &seq);
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	for (site = 0; site < DYNASYNC_SITES; site++) {
 		if (!seq.per_site[site])
@@ -665,7 +683,7 @@ TEST_F(file, filter_sites_not_matching)
 	int h;
 
 	next_allocs(_metadata, false, &seq);
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	for (site = 0; site < DYNASYNC_SITES; site++)
 		if (BIT(site) & SITE_BITS && !seq.per_site[site])
@@ -916,7 +934,7 @@ TEST_F(file, rate_times_caps_injections)
 	int h, c;
 
 	next_allocs(_metadata, false, &seq);
-	h = create_counter(&self->ds, &self->bx, 0, 100);
+	h = create_framed(&self->ds, &self->bx, 0, 100);
 	ASSERT_LT(0, h);
 	ASSERT_EQ(0, arm(self->ds.fd, rate_policy(100, 3)));
 	model_init(&m, &seq);
@@ -953,13 +971,13 @@ static __u64 frame_bytes(struct __test_metadata *_metadata, struct ds *ds,
 /* A BOXED frame is charged its LAYOUT frame_size. */
 TEST_F(file, rate_space_charges_the_frame_size)
 {
-	long long fs = ds_layout(self->ds.fd, IT, DYNASYNC_IMPL_COUNTER,
+	long long fs = ds_layout(self->ds.fd, IT, DYNASYNC_IMPL_MAP,
 				 DYNASYNC_METHOD_NEXT, NULL);
 	__u64 item = 0;
 	int h;
 
 	ASSERT_LT(0, fs);
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	EXPECT_EQ((__u64)fs, frame_bytes(_metadata, &self->ds, h, &item));
 }
@@ -975,7 +993,7 @@ TEST_F(file, rate_space_lets_allocations_through)
 	__u64 item = 0, f, space;
 	int h, i, extra;
 
-	h = create_counter(&self->ds, &self->bx, 0, 100);
+	h = create_framed(&self->ds, &self->bx, 0, 100);
 	ASSERT_LT(0, h);
 	f = frame_bytes(_metadata, &self->ds, h, &item);
 	ASSERT_LT(0, f);
@@ -1211,10 +1229,10 @@ TEST_F(file, files_are_independent)
 	int ha, hb, i;
 
 	next_allocs(_metadata, false, &seq);
-	ha = create_counter(&self->ds, &self->bx, 0, 10);
+	ha = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, ha);
 	ASSERT_EQ(0, ds_open(&fb, false, false));
-	hb = create_counter(&fb, &self->bx, 0, 10);
+	hb = create_framed(&fb, &self->bx, 0, 10);
 	ASSERT_LT(0, hb);
 	ASSERT_EQ(0, ds_fault_off(fb.fd, true));
 	ASSERT_EQ(0, arm(self->ds.fd, rate_policy(100, -1)));
@@ -1420,8 +1438,8 @@ TEST_F(dbgfs, rate_100_on_frames_fails_every_file)
 
 	NEED_DEBUGFS();
 	ASSERT_EQ(0, ds_open(&f2, false, false));
-	h1 = create_counter(&self->ds, &self->bx, 0, 10);
-	h2 = create_counter(&f2, &self->bx, 0, 10);
+	h1 = create_framed(&self->ds, &self->bx, 0, 10);
+	h2 = create_framed(&f2, &self->bx, 0, 10);
 	ASSERT_LT(0, h1);
 	ASSERT_LT(0, h2);
 	ASSERT_EQ(0, ds_fault_off(self->ds.fd, true));
@@ -1483,7 +1501,7 @@ TEST_F(dbgfs, rearm_resets_state_times_caps)
 	int h;
 
 	NEED_DEBUGFS();
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	ASSERT_EQ(0, global_rate(100, 2, BIT(SITE_FRAME)));
 	EXPECT_EQ(2, dbg_state("times_left"));
@@ -1516,7 +1534,7 @@ TEST_F(dbgfs, file_policy_asked_first_global_fails)
 
 	NEED_DEBUGFS();
 	next_allocs(_metadata, false, &seq);
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	ASSERT_EQ(0, arm(self->ds.fd, nth_policy(1000)));
 	ASSERT_EQ(0, global_rate(100, -1, BIT(SITE_FRAME)));

@@ -308,13 +308,15 @@ TEST_F(bytes, call_boxed_frame_edquot_exact)
 	__u64 next = 100;
 	int h, ret, path;
 
-	frame = ds_layout(ds->fd, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_COUNTER,
+	/* A MAP's NEXT has a frame (a counter's makes none). */
+	frame = ds_layout(ds->fd, DYNASYNC_TRAIT_ITERATOR, DYNASYNC_IMPL_MAP,
 			  DYNASYNC_METHOD_NEXT, NULL);
 	ASSERT_LT(0, frame);
 	/* Ballast, so that every limit probed is a valid one (>= 4096). */
 	in.slot_size = DYNASYNC_MAX_SLOT_SIZE;
 	ASSERT_LT(0, create_counter(ds, &in, 0, 1));
-	h = create_counter(ds, &self->boxed, next, 1000);
+	h = create_map(ds, &self->boxed,
+		       create_counter(ds, &self->boxed, next, 1000), 1, 0);
 	ASSERT_LT(0, h);
 	b0 = file_bytes(ds->fd);
 	ASSERT_LE((long long)DS_MIN_FILE_BYTES, b0);
