@@ -10,7 +10,6 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
-#include <linux/io_uring.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
@@ -21,6 +20,7 @@
 #include "uapi/dynasync.h"
 #include "ops/objects.h"
 #include "rt/platform.h"
+#include "compat.h"
 #include "dev_objects.h"
 #include "fault.h"
 
@@ -582,7 +582,7 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		ret = -EINVAL;
 	} else {
 		/* The SQE is shared with userspace: read it exactly once. */
-		memcpy(&uc, ioucmd->cmd, sizeof(uc));
+		memcpy(&uc, ds_uring_cmd_payload(ioucmd), sizeof(uc));
 		ret = ds_call_prepare(f, &uc, &c);
 	}
 	if (ret) {

@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "fault.h"
 
 static_assert(sizeof(struct dynasync_fault_policy) == 80 &&
@@ -477,7 +478,7 @@ static const struct file_operations ds_fault_field_fops = {
 	.open = simple_open,
 	.read = ds_fault_field_read,
 	.write = ds_fault_field_write,
-	.llseek = no_llseek,
+	.llseek = ds_no_llseek,
 };
 
 static int ds_fault_counters_show(struct seq_file *m, void *unused)

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel-version difference the module meets, in one place: the C
+ * glue includes this header instead of testing LINUX_VERSION_CODE itself.
+ * Supported and tested: Debian 12's 6.1 and 6.12 LTS kernels (README,
+ * section Kernels).
+ */
+#ifndef DS_COMPAT_H
+#define DS_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/version.h>
+
+/* 6.7 moved struct io_uring_cmd and its helpers to <linux/io_uring/cmd.h>. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#include <linux/io_uring/cmd.h>
+#else
+#include <linux/io_uring.h>
+#endif
+
+/*
+ * The SQE128 payload of an IORING_OP_URING_CMD. 6.6 replaced ->cmd with
+ * ->sqe and the io_uring_sqe_cmd() accessor.
+ */
+static inline const void *ds_uring_cmd_payload(const struct io_uring_cmd *ioucmd)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return io_uring_sqe_cmd(ioucmd->sqe);
+#else
+	return ioucmd->cmd;
+#endif
+}
+
+/* 6.12 removed no_llseek: a NULL ->llseek means "not seekable" (-ESPIPE). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define ds_no_llseek NULL
+#else
+#define ds_no_llseek no_llseek
+#endif
+
+#endif /* DS_COMPAT_H */
