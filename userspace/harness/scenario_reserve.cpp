@@ -6,7 +6,9 @@
 // adaptor's inner objects serve their frames from their own pools, one at
 // a time. With every refill failing (a 100% policy armed after CREATE,
 // so the pools hold exactly their reserve) a call therefore needs
-//   need = 1 (bookkeeping) + 1 if SUM (loop frame) + 1 (its frame)
+//   need = 1 (bookkeeping) + 1 if SUM (loop frame) + 1 (its frame, if
+//   the method makes one: a counter's NEXT and a gadget's AUGMENT are
+//   ready at once and make none)
 // elements of the top object's reserve at once. Phase 1 asserts the exact
 // boundary per call shape: reserve_frames = need - k is -ENOMEM with
 // exactly reserve_frames + 1 injected allocations (every reserve element
@@ -66,24 +68,26 @@ std::vector<Shape> shapes()
 	const Spec map = adaptor(DYNASYNC_IMPL_MAP, 3, 1, { counter });
 	const uint32_t NEXT = DYNASYNC_METHOD_NEXT, SUM = DYNASYNC_METHOD_SUM;
 	return {
-		// bookkeeping + the counter's frame
-		{ "NEXT counter", counter, NEXT, 0, 0, 2, 2 },
-		// + SUM's loop frame; 5 items: 5 counter frames
-		{ "SUM(5) counter", counter, SUM, 5, 0, 3, 2 + 5 },
-		// the map's frame in its pool, the counter's in its own
-		{ "NEXT map(counter)", map, NEXT, 0, 0, 2, 3 },
+		// bookkeeping only: a counter's NEXT is ready at once, no frame
+		{ "NEXT counter", counter, NEXT, 0, 0, 1, 1 },
+		// + SUM's loop frame; its 5 counter NEXTs make no frame
+		{ "SUM(5) counter", counter, SUM, 5, 0, 2, 2 },
+		// the map's frame in its pool; the counter's NEXT makes none
+		{ "NEXT map(counter)", map, NEXT, 0, 0, 2, 2 },
+		// 5 items: the two maps' frames each (the counter's none)
 		{ "SUM(5) map(map(counter))", adaptor(DYNASYNC_IMPL_MAP, 5, 7, { map }), SUM, 5, 0,
-		  3, 2 + 5 * 3 },
+		  3, 2 + 5 * 2 },
 		{ "NEXT ticker", ticker, NEXT, 0, 0, 2, 2 },
 		{ "SUM(3) take(ticker)", adaptor(DYNASYNC_IMPL_TAKE, kEndless, 0, { ticker }), SUM,
 		  3, 0, 3, 2 + 3 * 2 },
-		// items 1-2: chain + first; 3: chain + first (ended) + second; 4: chain + second
+		// each of the 4 items: the chain's frame (the counters' NEXTs make none)
 		{ "SUM(4) chain(counter(2), counter)",
 		  adaptor(DYNASYNC_IMPL_CHAIN, 0, 0,
 			  { leaf(DYNASYNC_IMPL_COUNTER, 50, 2), counter }),
-		  SUM, 4, 0, 3, 2 + 2 + 2 + 3 + 2 },
+		  SUM, 4, 0, 3, 2 + 4 },
+		// bookkeeping only: AUGMENT is ready at once, no frame
 		{ "AUGMENT gadget", leaf(DYNASYNC_IMPL_GADGET, 1000, 0), DYNASYNC_METHOD_AUGMENT,
-		  DYNASYNC_COMPONENT_GEAR, 9, 2, 2 },
+		  DYNASYNC_COMPONENT_GEAR, 9, 1, 1 },
 		{ "TRANSMIT gadget", leaf(DYNASYNC_IMPL_GADGET, 1000, 0), DYNASYNC_METHOD_TRANSMIT,
 		  0, 0, 2, 2 },
 	};

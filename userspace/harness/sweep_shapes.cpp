@@ -21,7 +21,7 @@ Spec make(uint32_t impl, uint64_t p0, uint64_t p1, std::vector<Spec> inner = {})
 	return s;
 }
 
-// COUNTER NEXT (ready at once), TICKER NEXT (suspends on an hrtimer).
+// COUNTER NEXT (ready at once: no frame, only the call's bookkeeping), TICKER NEXT (suspends on an hrtimer).
 void flat(ShapeRun &run, uint64_t period_ns)
 {
 	Spec counter = make(DYNASYNC_IMPL_COUNTER, 10, 5);
@@ -40,8 +40,9 @@ void flat(ShapeRun &run, uint64_t period_ns)
 }
 
 // MAP(TAKE(MAP(COUNTER))): three adaptors deep, created inside out, each
-// taking the previous handle. NEXT, then SUM(3): every level's frame is
-// allocated per item.
+// taking the previous handle. NEXT, then SUM(3): every adaptor level's
+// frame is allocated per item (the counter's NEXT is ready at once and
+// makes none).
 void nested(ShapeRun &run)
 {
 	Spec counter = make(DYNASYNC_IMPL_COUNTER, 5, 100);
