@@ -431,7 +431,7 @@ static int ds_call_prepare(struct ds_file *f, const struct dynasync_call *uc,
 	}
 	ret = ds_call_alloc(obj, uc->method, &c);
 	if (ret) {
-		/* -ENOMEM, or -EDQUOT: the file's byte budget is spent. */
+		/* -ENOMEM: a RESERVE object's pool is empty. */
 		ds_report_alloc_failure(uc, obj);
 		goto out_inflight;
 	}

@@ -92,8 +92,8 @@ static int arm(int fd, struct dynasync_fault_policy p)
 
 /*
  * The allocations of one NEXT on a BOXED framed iterator (create_framed),
- * in order: the call's
- * bookkeeping (SITE_TASK) exists before the call runs, then the frame.
+ * in order: SITE_TASK ones (none since the call's bookkeeping is in the
+ * object), then the frame.
  */
 struct alloc_seq {
 	int n;
@@ -217,8 +217,9 @@ static void check_next(struct __test_metadata *_metadata, struct ds *ds,
 
 /*
  * Measures, with the injector off, the allocations per site of one NEXT
- * on a BOXED map over a counter (create_framed) on a fresh file of the path: two NEXTs must make the
- * same ones, at SITE_TASK and SITE_FRAME only, and nothing fails.
+ * on a BOXED map over a counter (create_framed) on a fresh file of the
+ * path: two NEXTs must make the same ones, at SITE_FRAME only (the call's
+ * bookkeeping is the object's, made at CREATE), and nothing fails.
  */
 static void next_allocs(struct __test_metadata *_metadata, bool uring,
 			struct alloc_seq *seq)
@@ -249,7 +250,7 @@ static void next_allocs(struct __test_metadata *_metadata, bool uring,
 				TH_LOG("NEXT allocates at site %d", i);
 			}
 	}
-	ASSERT_LE(1, seq->per_site[SITE_TASK]);
+	EXPECT_EQ(0, seq->per_site[SITE_TASK]);
 	ASSERT_LE(1, seq->per_site[SITE_FRAME]);
 	ASSERT_GE(32, seq->per_site[SITE_TASK] + seq->per_site[SITE_FRAME]);
 	for (k = 0; k < (int)seq->per_site[SITE_TASK]; k++)
@@ -517,7 +518,7 @@ TEST_F(file, rejected_set_keeps_rate_state)
 
 	h = create_counter(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
-	p.sites = BIT(SITE_TASK);
+	p.sites = BIT(SITE_FRAME);
 	ASSERT_EQ(0, arm(self->ds.fd, p));
 	check_next(_metadata, &self->ds, h, true, &item);
 	ASSERT_EQ(0, ds_fault_get(self->ds.fd, &before));
@@ -578,10 +579,10 @@ TEST_F(fpath, nth_fails_exactly_the_kth_candidate)
 			  5, fail_nth, k, "nth");
 }
 
-/* The first candidate of a call is its bookkeeping: -ENOMEM before the
- * call ran, out still written.
+/* The first candidate of a call is its frame (its bookkeeping allocates
+ * nothing): -ENOMEM, out still written, the object given back.
  */
-TEST_F(fpath, bookkeeping_injected_out_written)
+TEST_F(fpath, first_candidate_injected_out_written)
 {
 	struct dynasync_fault_policy p = nth_policy(1);
 	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
@@ -592,12 +593,11 @@ TEST_F(fpath, bookkeeping_injected_out_written)
 
 	h = create_counter(&self->ds, &bx, 0, 10);
 	ASSERT_LT(0, h);
-	p.sites = BIT(SITE_TASK);
 	ASSERT_EQ(0, arm(self->ds.fd, p));
 	check_next(_metadata, &self->ds, h, true, &item);
 	ASSERT_EQ(0, ds_fault_get(self->ds.fd, &s));
-	EXPECT_EQ(1, s.injected[SITE_TASK]);
-	EXPECT_EQ(0, s.attempted[SITE_FRAME]);
+	EXPECT_EQ(1, s.injected[SITE_FRAME]);
+	EXPECT_EQ(0, s.attempted[SITE_TASK]);
 	ASSERT_EQ(0, ds_stats(self->ds.fd, &st));
 	EXPECT_EQ(0, st.inflight);
 	EXPECT_EQ(st.calls, st.completions);
@@ -663,7 +663,7 @@ TEST_F(file, filter_sites_matching)
 		p.sites = BIT(site);
 		ASSERT_EQ(0, arm(self->ds.fd, p));
 		expect_next_fails_once(_metadata, &self->ds, h, site);
-		/* Bookkeeping comes first: a FRAME failure follows it. */
+		/* SITE_TASK ones (if any) come first: a FRAME failure follows them. */
 		ASSERT_EQ(0, ds_fault_get(self->ds.fd, &s));
 		EXPECT_EQ(site == SITE_FRAME ? seq.per_site[SITE_TASK] : 1,
 			  s.attempted[SITE_TASK]);
@@ -693,7 +693,7 @@ TEST_F(file, filter_sites_not_matching)
 	expect_next_unseen(_metadata, &self->ds, h, 3, &item);
 }
 
-/* The call's bookkeeping carries the object's strategy too. */
+/* The call's frame carries the object's strategy. */
 TEST_F(file, filter_strategies_matching)
 {
 	struct dynasync_fault_policy p = rate_policy(100, -1);
@@ -703,7 +703,7 @@ TEST_F(file, filter_strategies_matching)
 	ASSERT_LT(0, h);
 	p.strategies = BIT(DYNASYNC_STRATEGY_BOXED);
 	ASSERT_EQ(0, arm(self->ds.fd, p));
-	expect_next_fails_once(_metadata, &self->ds, h, SITE_TASK);
+	expect_next_fails_once(_metadata, &self->ds, h, SITE_FRAME);
 }
 
 TEST_F(file, filter_strategies_not_matching)
@@ -733,7 +733,7 @@ TEST_F(file, filter_trait_matching)
 	ASSERT_LT(0, g);
 	p.trait = IT;
 	ASSERT_EQ(0, arm(self->ds.fd, p));
-	expect_next_fails_once(_metadata, &self->ds, h, SITE_TASK);
+	expect_next_fails_once(_metadata, &self->ds, h, SITE_FRAME);
 	ASSERT_EQ(0, ds_method(_metadata, &self->ds, g, DYNASYNC_METHOD_AUGMENT,
 			       DYNASYNC_COMPONENT_BOLT, 2, &o));
 	EXPECT_EQ(7, o.value);
@@ -804,7 +804,7 @@ TEST_F(file, filter_method_matching)
 	p.trait = IT;
 	p.method = DYNASYNC_METHOD_NEXT;
 	ASSERT_EQ(0, arm(self->ds.fd, p));
-	expect_next_fails_once(_metadata, &self->ds, h, SITE_TASK);
+	expect_next_fails_once(_metadata, &self->ds, h, SITE_FRAME);
 	expect_sum(_metadata, &self->ds, c, 10, 1 + 2 + 3 + 4);
 	ASSERT_EQ(0, ds_fault_get(self->ds.fd, &s));
 	EXPECT_EQ(1, s.candidates);

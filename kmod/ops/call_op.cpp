@@ -241,12 +241,11 @@ int CallCtx::finish_sync(int res) noexcept
 {
 	call.res = res;
 	ds_object_op_counts(obj_, &call.injected, &call.alloc_failed);
-	ds_object_unborrow(obj_);
 	state_ = kStarterBack | kTaskGone | kDone;
 	return 0;
 }
 
-// The task's result: record it, give the object back, stop the deadline.
+// The task's result: record it, stop the deadline.
 void CallCtx::finish(int res, uint64_t value, unsigned int flags) noexcept
 {
 	if (res == -DS_ECANCELED) {
@@ -258,9 +257,9 @@ void CallCtx::finish(int res, uint64_t value, unsigned int flags) noexcept
 	call.res = res;
 	call.value = value;
 	call.out_flags = flags;
-	// Before the object is given back: the next call resets the counters.
+	// While the object is still borrowed (ds_call_free() gives it back):
+	// the next call resets the counters.
 	ds_object_op_counts(obj_, &call.injected, &call.alloc_failed);
-	ds_object_unborrow(obj_);
 
 	unsigned long f = ds_lock_irqsave(&lock_);
 	state_ |= kDone;
@@ -289,21 +288,25 @@ size_t call_ctx_size() noexcept { return sizeof(CallCtx); }
 
 using namespace ds;
 
+static_assert(sizeof(CallCtx) <= kCallSpace && alignof(CallCtx) <= kFrameAlign,
+	      "a call's bookkeeping fits its object's call_space");
+
 extern "C" int ds_call_alloc(struct ds_object *o, unsigned int method, struct ds_call **out)
 {
-	Allocation a{};
 	const bool from_pool = o->strategy == DS_STRATEGY_RESERVE;
+	void *p = o->call_space;
 
 	object_begin_op(*o, o->trait, method);
+	// Any other object's bookkeeping is its call_space: the caller holds
+	// the borrow, and ds_call_free() gives it back only after the
+	// previous call's context is destroyed, so the space is free.
 	if (from_pool) {
-		a = o->pool.allocate(sizeof(CallCtx), alignof(CallCtx));
-	} else {
-		a.ptr = ds_alloc(sizeof(CallCtx), alignof(CallCtx), o->gfp, DS_SITE_TASK, &o->tag);
-		a.err = a.ptr ? 0 : ds_alloc_errno(&o->tag);
+		Allocation a = o->pool.allocate(sizeof(CallCtx), alignof(CallCtx));
+		if (!a.ptr)
+			return a.err;
+		p = a.ptr;
 	}
-	if (!a.ptr)
-		return a.err;
-	*out = &(new (a.ptr) CallCtx(o, from_pool))->call;
+	*out = &(new (p) CallCtx(o, from_pool))->call;
 	return 0;
 }
 
@@ -317,6 +320,9 @@ extern "C" void ds_call_interrupt(struct ds_call *c)
 	static_cast<CallCtx *>(c->priv)->interrupt();
 }
 
+// The object is given back here, after its call_space is free again and
+// before the glue reports the result (so a caller that saw the report
+// never meets -EBUSY from this call).
 extern "C" void ds_call_free(struct ds_call *c)
 {
 	auto *ctx = static_cast<CallCtx *>(c->priv);
@@ -326,7 +332,6 @@ extern "C" void ds_call_free(struct ds_call *c)
 	ctx->~CallCtx();
 	if (from_pool)
 		o->pool.release(ctx, sizeof(CallCtx));
-	else
-		ds_free(ctx, sizeof(CallCtx), DS_SITE_TASK, &o->tag);
+	ds_object_unborrow(o);
 	ds_object_put(o);
 }

@@ -12,6 +12,9 @@
 #include "traits/async_iterator.hpp"
 #include "traits/widget.hpp"
 
+// Bytes of ds_object::call_space; call_op.cpp checks that they suffice.
+constexpr size_t kCallSpace = 1024;
+
 struct alignas(ds::kFrameAlign) ds_object {
 	ds_object(const ds_object_params &p, unsigned int slot_size, size_t alloc_size) noexcept;
 	~ds_object();
@@ -52,6 +55,13 @@ struct alignas(ds::kFrameAlign) ds_object {
 	ds::DynBox<ds::AsyncIterator> it;
 	ds::DynBox<ds::Widget> widget;
 	ds_object *inner[2] = {};
+	// The bookkeeping of this object's call (ops/call_op.cpp), made at
+	// CREATE so that a call allocates none: the borrow is exclusive and
+	// is given back only once that bookkeeping is gone, so one is
+	// enough. RESERVE objects take theirs from the pool instead (an
+	// element per call, as their reserve_frames promise). Not zeroed
+	// here: the call constructs what it uses.
+	alignas(ds::kFrameAlign) unsigned char call_space[kCallSpace];
 };
 
 namespace ds {

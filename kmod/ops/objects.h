@@ -118,11 +118,11 @@ struct ds_call {
 /*
  * Bookkeeping for one call of @method on @obj, which the caller has
  * borrowed and holds a reference on; both pass to the call (released by
- * the call's completion and by ds_call_free()). 0 and *@out, or -ENOMEM
- * or -EDQUOT (borrow and reference stay with the caller;
- * ds_object_op_counts() says why an -ENOMEM happened). Comes
- * from the object's reserve pool for the RESERVE strategy, so such calls
- * need no kmalloc at all. From here on every allocation made for @obj and
+ * ds_call_free()). 0 and *@out, or -ENOMEM (borrow and reference stay
+ * with the caller; ds_object_op_counts() says why). Allocates nothing: the
+ * bookkeeping is the object's call_space, made at CREATE, or for the
+ * RESERVE strategy an element of the object's reserve pool (the only
+ * way this fails). From here on every allocation made for @obj and
  * the inner objects it owns is tagged with this operation.
  */
 int ds_call_alloc(struct ds_object *obj, unsigned int method, struct ds_call **out);
@@ -138,7 +138,11 @@ void ds_object_op_counts(const struct ds_object *obj, unsigned int *injected,
 int ds_call_start(struct ds_call *c);
 /* A running call ends with -EINTR at its next suspension (ioctl signals). */
 void ds_call_interrupt(struct ds_call *c);
-/* After the result was consumed. Drops the object reference. */
+/*
+ * After the result was consumed, before it is reported: gives the object
+ * back (a caller that saw the report never meets this call's -EBUSY) and
+ * drops the reference.
+ */
 void ds_call_free(struct ds_call *c);
 
 /*

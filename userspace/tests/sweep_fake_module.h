@@ -5,8 +5,8 @@
 // switches that break one promise each, so the tests can show the sweep
 // catches every kind of violation it claims to.
 //
-// Allocation rules (per call unless said): bookkeeping 1 (SITE_TASK; a
-// RESERVE object's comes from its pool); a frame per level of the object
+// Allocation rules (per call unless said): bookkeeping 0 (it is in the
+// object, made at CREATE), a RESERVE object's 1 from its pool; a frame per level of the object
 // (a nested iterator has one per object) and per SUM item, plus SUM's own
 // frame: BOXED 1 each; INLINE 0 (SUM's 1); MAYBE_BOXED 0 for the top
 // level, 1 nested (SUM's 1); CACHED 1 the first time per object level,
@@ -50,7 +50,7 @@ struct Bugs {
 	bool wrong_gear_weight = false;
 	// Kernel fail-nth: an io_uring failure that still completes the
 	// call with a result, and a module allocation the task's fail-nth
-	// cannot reach (made outside task context).
+	// cannot reach (made outside task context: here CREATE's object).
 	bool uring_failure_runs_call = false;
 	bool alloc_outside_task = false;
 };
@@ -214,7 +214,7 @@ private:
 	{
 		candidates_++;
 		st_.attempted[site]++;
-		bool in_task = !(m_.bugs.alloc_outside_task && site == DYNASYNC_SITE_TASK);
+		bool in_task = !(m_.bugs.alloc_outside_task && site == DYNASYNC_SITE_OBJECT);
 		slab_failed_ = false;
 		if (candidates_ == nth_ || (in_task && m_.fault_point())) {
 			injections_ += candidates_ == nth_;
@@ -336,11 +336,14 @@ private:
 		}
 		bool start()
 		{
-			bool pool = o.strategy == DYNASYNC_STRATEGY_RESERVE;
-			if (!get(pool ? DYNASYNC_SITE_RESERVE : DYNASYNC_SITE_TASK, pool))
-				return false;
-			task++;
-			f.m_.live[DYNASYNC_SITE_TASK]++;
+			// Only a RESERVE object's bookkeeping is taken per
+			// call (from its pool); others' is in the object.
+			if (o.strategy == DYNASYNC_STRATEGY_RESERVE) {
+				if (!get(DYNASYNC_SITE_RESERVE, true))
+					return false;
+				task++;
+				f.m_.live[DYNASYNC_SITE_TASK]++;
+			}
 			if (o.strategy == DYNASYNC_STRATEGY_TASK_STACK) {
 				if (!get(DYNASYNC_SITE_FRAME, false))
 					return false;
