@@ -42,7 +42,7 @@ check() {
 	shift
 	out=$("$@" 2>&1)
 	rc=$?
-	[ $rc -eq 0 ] && result 1 "$name" || result 0 "$name" "$out"
+	if [ $rc -eq 0 ]; then result 1 "$name"; else result 0 "$name" "$out"; fi
 	return $rc
 }
 
