@@ -406,18 +406,25 @@ static void ds_report_alloc_failure(const struct dynasync_call *uc,
 }
 
 /*
- * The call is about to start: name it for the tracepoints. Tested on the
- * event's static key, so with tracing off this is a patched-out jump.
+ * The call is about to start: name it for the tracepoints. The test is
+ * the event's static key, inline: with tracing off the call path has a
+ * patched-out jump here and nothing else.
  */
 static atomic64_t ds_trace_next_id;
 
-static void ds_trace_call_start(struct ds_call *c, struct io_uring_cmd *ioucmd)
+static noinline void ds_trace_call_started(struct ds_call *c,
+					   struct io_uring_cmd *ioucmd)
 {
-	if (!trace_dynasync_call_start_enabled())
-		return;
 	c->trace_id = atomic64_inc_return(&ds_trace_next_id);
 	c->user_data = ioucmd ? ds_uring_cmd_user_data(ioucmd) : 0;
 	trace_dynasync_call_start(c, ioucmd != NULL);
+}
+
+static __always_inline void ds_trace_call_start(struct ds_call *c,
+						struct io_uring_cmd *ioucmd)
+{
+	if (trace_dynasync_call_start_enabled())
+		ds_trace_call_started(c, ioucmd);
 }
 
 static int ds_call_prepare(struct ds_file *f, const struct dynasync_call *uc,
