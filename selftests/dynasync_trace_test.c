@@ -390,6 +390,9 @@ TEST_F(trace, suspending_call_is_start_suspend_resume_complete)
 	EXPECT_STREQ("call_complete", tr->ev[idx[k - 1]].name);
 	EXPECT_EQ(1, num(&tr->ev[idx[k - 1]], "res"));
 	EXPECT_EQ(0, num(&tr->ev[idx[k - 1]], "value"));
+	/* For the log: what a user sees. */
+	for (i = 0; i < k; i++)
+		TH_LOG("%s:%s", tr->ev[idx[i]].name, tr->ev[idx[i]].fields);
 }
 
 /* Cut by its deadline while asleep: the worker cancels it. */
