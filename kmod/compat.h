@@ -17,6 +17,7 @@
 #else
 #include <linux/io_uring.h>
 #endif
+#include <linux/io_uring_types.h>
 
 /*
  * The SQE128 payload of an IORING_OP_URING_CMD. 6.6 replaced ->cmd with
@@ -29,6 +30,17 @@ static inline const void *ds_uring_cmd_payload(const struct io_uring_cmd *ioucmd
 #else
 	return ioucmd->cmd;
 #endif
+}
+
+/*
+ * The request's user_data, for the tracepoints: the SQE's copy io_uring
+ * keeps in its io_kiocb (struct io_uring_cmd is the start of it; 6.1 and
+ * 6.12 both have cmd_to_io_kiocb() and cqe.user_data), never re-read from
+ * the SQE userspace shares.
+ */
+static inline u64 ds_uring_cmd_user_data(struct io_uring_cmd *ioucmd)
+{
+	return cmd_to_io_kiocb(ioucmd)->cqe.user_data;
 }
 
 /* 6.12 removed no_llseek: a NULL ->llseek means "not seekable" (-ESPIPE). */

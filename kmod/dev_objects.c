@@ -23,6 +23,7 @@
 #include "compat.h"
 #include "dev_objects.h"
 #include "fault.h"
+#include "dynasync_trace.h"
 
 static_assert(DS_TRAIT_ITERATOR == DYNASYNC_TRAIT_ITERATOR &&
 	      DS_TRAIT_WIDGET == DYNASYNC_TRAIT_WIDGET);
@@ -404,6 +405,28 @@ static void ds_report_alloc_failure(const struct dynasync_call *uc,
 		return;
 }
 
+/*
+ * The call is about to start: name it for the tracepoints. The test is
+ * the event's static key, inline: with tracing off the call path has a
+ * patched-out jump here and nothing else.
+ */
+static atomic64_t ds_trace_next_id;
+
+static noinline void ds_trace_call_started(struct ds_call *c,
+					   struct io_uring_cmd *ioucmd)
+{
+	c->trace_id = atomic64_inc_return(&ds_trace_next_id);
+	c->user_data = ioucmd ? ds_uring_cmd_user_data(ioucmd) : 0;
+	trace_dynasync_call_start(c, ioucmd != NULL);
+}
+
+static __always_inline void ds_trace_call_start(struct ds_call *c,
+						struct io_uring_cmd *ioucmd)
+{
+	if (trace_dynasync_call_start_enabled())
+		ds_trace_call_started(c, ioucmd);
+}
+
 static int ds_call_prepare(struct ds_file *f, const struct dynasync_call *uc,
 			   struct ds_call **out)
 {
@@ -504,6 +527,7 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 	}
 	if (new_obj && res < 0)
 		ds_object_put(new_obj);
+	trace_dynasync_call_complete(c, res);
 	ds_call_free(c);
 	atomic_dec(&f->inflight);
 	atomic64_inc(&f->completions);
@@ -535,6 +559,7 @@ long ds_ioctl_call(struct file *file, struct dynasync_call __user *uarg)
 	init_completion(&done);
 	c->glue = &done;
 	c->complete = ds_ioctl_call_done;
+	ds_trace_call_start(c, NULL);
 	if (ds_call_start(c)) {
 		/* Bounded by the call's deadline; a fatal signal cuts it short. */
 		if (wait_for_completion_killable(&done)) {
@@ -592,6 +617,7 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	c->glue = ioucmd;
 	c->complete = ds_uring_call_done;
 	*ds_uring_pdu(ioucmd) = c;
+	ds_trace_call_start(c, ioucmd);
 	if (ds_call_start(c))
 		return -EIOCBQUEUED;
 	/* Ready at once: the CQE carries the result, no task work. */

@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "fault.h"
+#include "dynasync_trace.h"
 
 static_assert(sizeof(struct dynasync_fault_policy) == 80 &&
 	      sizeof(struct dynasync_fault_state) == 320);
@@ -178,8 +179,10 @@ static bool ds_fault_decide(struct ds_fault_policy *p, size_t size)
 	return true;
 }
 
+/* On a failure, *@nth is the candidate it was (for the tracepoint). */
 static bool ds_fault_policy_says(struct ds_fault_policy *p, unsigned int site,
-				 size_t size, const struct ds_alloc_tag *tag)
+				 size_t size, const struct ds_alloc_tag *tag,
+				 u64 *nth)
 {
 	unsigned long flags;
 	bool fail = false;
@@ -189,8 +192,10 @@ static bool ds_fault_policy_says(struct ds_fault_policy *p, unsigned int site,
 	spin_lock_irqsave(&p->lock, flags);
 	if (p->armed && ds_fault_matches(&p->pol, site, tag)) {
 		fail = ds_fault_decide(p, size);
-		if (fail)
+		if (fail) {
 			p->injections++;
+			*nth = p->candidates;
+		}
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
 	return fail;
@@ -205,18 +210,27 @@ bool ds_fault_should_fail(unsigned int site, size_t size,
 			  struct ds_alloc_tag *tag)
 {
 	struct ds_fault_scope *scope = ds_scope_of(tag);
+	unsigned int policy = DS_TRACE_POLICY_FILE;
+	u64 nth = 0;
 	bool fail;
 
 	this_cpu_inc(ds_attempted[site]);
 	if (scope)
 		atomic64_inc(&scope->counters.attempted[site]);
-	fail = (scope && ds_fault_policy_says(&scope->policy, site, size, tag)) ||
-	       ds_fault_policy_says(&ds_global_policy, site, size, tag);
+	fail = scope && ds_fault_policy_says(&scope->policy, site, size, tag, &nth);
+	if (!fail) {
+		policy = DS_TRACE_POLICY_MODULE;
+		fail = ds_fault_policy_says(&ds_global_policy, site, size, tag, &nth);
+	}
 #ifdef CONFIG_FAULT_INJECTION
-	fail = fail || should_fail(&ds_fail_attr, size);
+	if (!fail) {
+		policy = DS_TRACE_POLICY_KERNEL;
+		fail = should_fail(&ds_fail_attr, size);
+	}
 #endif
 	if (!fail)
 		return false;
+	trace_dynasync_fault_inject(site, size, nth, policy, tag);
 	atomic64_inc(&ds_global_counters.injected[site]);
 	if (scope)
 		atomic64_inc(&scope->counters.injected[site]);

@@ -4,7 +4,9 @@
 # kernel command line (ds_mode=check|run|faults|bench|selftests); ds_scenario=NAME[,NAME...]
 # limits the fault scenarios (modes check and faults) to
 # /scripts/faults/NAME.sh; ds_bench_args=--ops:4000:--qd:1,8 are `dynasync
-# bench`'s options (colons for spaces) in mode bench.
+# bench`'s options (colons for spaces) in mode bench. Mode selftests runs
+# the selftests alone; ds_selftest=NAME[,NAME...] limits them to
+# /selftests/NAME (e.g. dynasync_trace_test).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -12,6 +14,8 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# The tracepoints' selftest (dynasync_trace_test) needs tracefs.
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 
 mode=$(sed -n 's/.*ds_mode=\([a-z-]*\).*/\1/p' /proc/cmdline)
 only=$(sed -n 's/.*ds_scenario=\([A-Za-z0-9_.,-]*\).*/\1/p' /proc/cmdline)
@@ -208,15 +212,11 @@ if [ $rc -eq 0 ]; then
 		run_scenarios
 		;;
 	selftests)
-		# Development: only the kselftests (ds_selftests=NAME[,NAME]
-		# picks some, e.g. dynasync_fault_test), no harness, no scenarios.
-		sel=$(sed -n 's/.*ds_selftests=\([A-Za-z0-9_,-]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
-		for t in /selftests/*; do
-			if [ -n "$sel" ] && ! echo " $sel " | grep -q " ${t##*/} "; then
-				continue
-			fi
-			echo "# selftest: $t"
-			"$t" || rc=1
+		sel=$(sed -n 's/.*ds_selftest=\([A-Za-z0-9_,-]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
+		[ -n "$sel" ] || sel=$(cd /selftests && echo *)
+		for t in $sel; do
+			echo "# selftest: /selftests/$t"
+			"/selftests/$t" || rc=1
 		done
 		;;
 	bench)

@@ -81,7 +81,7 @@ private:
 	template <class T>
 	void spawn(Future<T> &&f, typename RootTask<T>::Done done) noexcept
 	{
-		RootTask<T>::spawn(std::move(f), done, this, &task_, this);
+		RootTask<T>::spawn(std::move(f), done, this, &task_, this, &call);
 	}
 	int components() noexcept;
 	int finish_sync(int res) noexcept;

@@ -429,6 +429,15 @@ extern "C" int ds_layout(unsigned int trait, unsigned int impl, unsigned int met
 	return 0;
 }
 
+extern "C" unsigned int ds_object_strategy(const ds_object *o) { return o->strategy; }
+
+extern "C" unsigned int ds_object_frame_bytes(const ds_object *o, unsigned int method)
+{
+	if (o->impl > DS_IMPL_MAX || method > DS_METHOD_MAX)
+		return 0;
+	return static_cast<unsigned int>(layout.frame[o->impl][method]);
+}
+
 extern "C" void ds_stats_strategy(unsigned int strategy, ds_strategy_counters *out)
 {
 	static_assert(kFailKindCount == 6 && DS_STRATEGY_MAX == 6);

@@ -71,6 +71,10 @@ unsigned int ds_object_trait(const struct ds_object *o);
 unsigned int ds_object_slot_size(const struct ds_object *o);
 /* How many objects this one accounts for: itself and its owned inners. */
 unsigned int ds_object_weight(const struct ds_object *o);
+/* For the tracepoints: the storage strategy (DS_STRATEGY_*) ... */
+unsigned int ds_object_strategy(const struct ds_object *o);
+/* ... and the layout table's frame size of @method (0: frame-free or none). */
+unsigned int ds_object_frame_bytes(const struct ds_object *o, unsigned int method);
 
 /*
  * One call at a time per object: methods take it exclusively (Rust's
@@ -102,6 +106,12 @@ struct ds_call {
 	unsigned int handle;
 	uint64_t out_ptr;
 	void *mm;
+	/*
+	 * Tracing (kmod/dynasync_trace.h): set while dynasync_call_start is
+	 * enabled, else 0. The io_uring request's user_data; the call's id.
+	 */
+	uint64_t user_data;
+	uint64_t trace_id;
 
 	/* out: valid once the call completed */
 	int res;			/* >= 0 result or -errno */

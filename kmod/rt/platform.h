@@ -191,6 +191,23 @@ void ds_work_queue(struct ds_work *w);
 /* True when called from the runtime's workqueue (host: its executor). */
 bool ds_in_worker(void);
 
+/*
+ * Tracing (kernel: the dynasync tracepoints, README "Tracing"). While
+ * ds_trace_tasks is nonzero (an event that wants them is enabled), the
+ * executor reports each suspension and each resumption (or cancellation)
+ * of a task that was given a trace cookie, before it happens: the module's
+ * call tasks carry their struct ds_call. Read without ordering: an event
+ * enabled while a task runs may miss a step. The disabled cost is one
+ * load and an untaken branch, and only on the suspend and resume paths.
+ */
+extern int ds_trace_tasks;
+enum ds_trace_task_event {
+	DS_TRACE_SUSPEND = 0,
+	DS_TRACE_RESUME = 1,
+	DS_TRACE_CANCEL = 2,	/* destroyed on the worker instead */
+};
+void ds_trace_task(const void *cookie, unsigned int event);
+
 enum ds_log_level { DS_LOG_ERR, DS_LOG_WARN, DS_LOG_INFO, DS_LOG_DEBUG };
 void ds_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -31,6 +31,9 @@ public:
 	// exactly one waker.
 	void suspend_on(std::coroutine_handle<> h) noexcept
 	{
+		// Before the transition: once suspended, the resume may be
+		// traced on another CPU.
+		trace(DS_TRACE_SUSPEND);
 		resume_ = h;
 		// An earlier wake or a cancel: go at once; else wait suspended.
 		int old = transition([](int s) {
@@ -78,6 +81,10 @@ protected:
 	}
 	~TaskBase() = default;
 
+	// Tracing (rt/platform.h): @cookie is reported with each suspension
+	// and resumption while ds_trace_tasks is set. Set before the first run.
+	void set_trace(const void *cookie) noexcept { trace_ = cookie; }
+
 	// Reports -ECANCELED after destroying the frames.
 	virtual void cancel_now() noexcept = 0;
 	// Frees the header (last reference gone).
@@ -85,6 +92,13 @@ protected:
 	void mark_done() noexcept { __atomic_fetch_or(&state_, kDone, __ATOMIC_ACQ_REL); }
 
 private:
+	void trace(unsigned int event) const noexcept
+	{
+		if (__builtin_expect(__atomic_load_n(&ds_trace_tasks, __ATOMIC_RELAXED), 0) &&
+		    trace_)
+			ds_trace_task(trace_, event);
+	}
+
 	// Applies @next to the state atomically; returns the state before.
 	template <class Next>
 	int transition(Next next) noexcept
@@ -114,16 +128,20 @@ private:
 		TaskBase *t = reinterpret_cast<WorkLink *>(w)->task;
 		int s = __atomic_load_n(&t->state_, __ATOMIC_ACQUIRE);
 		if (!(s & kDone)) {
-			if (s & kCancel)
+			if (s & kCancel) {
+				t->trace(DS_TRACE_CANCEL);
 				t->cancel_now();
-			else
+			} else {
+				t->trace(DS_TRACE_RESUME);
 				t->resume_.resume();
+			}
 		}
 		t->put();
 	}
 
 	WorkLink link_;
 	std::coroutine_handle<> resume_{};
+	const void *trace_ = nullptr;
 	int state_ = 0;
 	int refs_ = 1; // the running task itself
 };
@@ -171,8 +189,10 @@ public:
 	// reference for cancel() (left empty if the task never started).
 	// @header: where the task header lives (default: kmalloc, GFP_KERNEL);
 	// pass a ReservePool to keep forward progress when kmalloc fails.
+	// @trace: the task's trace cookie (TaskBase::set_trace), if any.
 	static void spawn(Future<T> &&f, Done done, void *ctx,
-			  TaskRef *ref = nullptr, Storage *header = nullptr) noexcept
+			  TaskRef *ref = nullptr, Storage *header = nullptr,
+			  const void *trace = nullptr) noexcept
 	{
 		// Ready at once (frame-free) or refused: no task, no header.
 		if (!f.started()) {
@@ -190,6 +210,7 @@ public:
 		auto h = task->fut_.handle();
 		h.promise().root = task;
 		h.promise().task = task;
+		task->set_trace(trace);
 		if (ref) {
 			task->get();
 			*ref = TaskRef(task);

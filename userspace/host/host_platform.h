@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "rt/platform.h"
 
@@ -28,5 +29,13 @@ void reset_alloc_counters();
 
 // Live blocks per site, and in total (same as ds_live_allocations()).
 long live(ds_site site);
+
+// The executor's trace hook (ds_trace_task): recorded while on.
+struct TraceEvent {
+	const void *cookie;
+	unsigned int event; // DS_TRACE_*
+};
+void trace_tasks(bool on);
+std::vector<TraceEvent> take_trace();
 
 } // namespace host

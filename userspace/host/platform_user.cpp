@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "ds_platform_inline.h"
@@ -51,6 +52,9 @@ std::mutex timer_lock;
 std::vector<ds_timer *> timers;
 std::atomic<uint64_t> now_ns{1000};
 thread_local int stashed_alloc_error;
+
+std::mutex trace_lock;
+std::vector<host::TraceEvent> trace_log;
 
 struct WorkImpl {
 	ds_work_fn fn;
@@ -252,6 +256,15 @@ void ds_work_queue(struct ds_work *w)
 
 bool ds_in_worker(void) { return in_worker; }
 
+// Tracing: no tracepoints here; tests record the hook's reports instead.
+int ds_trace_tasks;
+
+void ds_trace_task(const void *cookie, unsigned int event)
+{
+	std::lock_guard<std::mutex> g(trace_lock);
+	trace_log.push_back({cookie, event});
+}
+
 void ds_log(int level, const char *fmt, ...)
 {
 	static const char *const names[] = {"err", "warn", "info", "debug"};
@@ -266,6 +279,19 @@ void ds_log(int level, const char *fmt, ...)
 } // extern "C"
 
 namespace host {
+
+void trace_tasks(bool on)
+{
+	__atomic_store_n(&ds_trace_tasks, on ? 1 : 0, __ATOMIC_RELAXED);
+	std::lock_guard<std::mutex> g(trace_lock);
+	trace_log.clear();
+}
+
+std::vector<TraceEvent> take_trace()
+{
+	std::lock_guard<std::mutex> g(trace_lock);
+	return std::exchange(trace_log, {});
+}
 
 size_t run_pending()
 {

@@ -179,6 +179,35 @@ TEST_F(CallTest, SuspendingCallCompletesExactlyOnceLater)
 	EXPECT_EQ(0u, host::armed_timers()) << "deadline timer left armed";
 }
 
+// The tracepoints' hook (kmod/dynasync_trace.h): a call's task reports its
+// call with every suspension and resumption, a ready call reports nothing,
+// and nothing is reported while tracing is off.
+TEST_F(CallTest, CallTasksReportSuspendThenResumeToTheTraceHook)
+{
+	ds_object *c = own(must_create({.p0 = 1, .p1 = 5}));
+	ds_object *t = own(must_create({.impl = DS_IMPL_TICKER, .p0 = 50000, .p1 = 3}));
+	host::trace_tasks(true);
+	EXPECT_TRUE(call(c, DS_METHOD_NEXT).inline_done);
+	EXPECT_TRUE(host::take_trace().empty()) << "a ready call has no task events";
+	EXPECT_EQ(1, call(t, DS_METHOD_NEXT).res);
+	std::vector<host::TraceEvent> ev = host::take_trace();
+	ASSERT_EQ(2u, ev.size());
+	EXPECT_EQ(unsigned(DS_TRACE_SUSPEND), ev[0].event);
+	EXPECT_EQ(unsigned(DS_TRACE_RESUME), ev[1].event);
+	EXPECT_NE(nullptr, ev[0].cookie);
+	EXPECT_EQ(ev[0].cookie, ev[1].cookie);
+	// Cancelled by its deadline while suspended: suspend, then cancel.
+	ds_object *slow = own(must_create({.impl = DS_IMPL_TICKER, .p0 = 1000000, .p1 = 3}));
+	EXPECT_EQ(-ETIMEDOUT, call(slow, DS_METHOD_NEXT, 0, 0, 100000).res);
+	ev = host::take_trace();
+	ASSERT_EQ(2u, ev.size());
+	EXPECT_EQ(unsigned(DS_TRACE_SUSPEND), ev[0].event);
+	EXPECT_EQ(unsigned(DS_TRACE_CANCEL), ev[1].event);
+	host::trace_tasks(false);
+	EXPECT_EQ(1, call(t, DS_METHOD_NEXT).res);
+	EXPECT_TRUE(host::take_trace().empty());
+}
+
 TEST_F(CallTest, DeadlineCancelsWithEtimedoutAndTheIteratorDoesNotAdvance)
 {
 	ds_object *t = own(must_create({.impl = DS_IMPL_TICKER, .p0 = 1000000, .p1 = 3}));
