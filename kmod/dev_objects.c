@@ -149,6 +149,7 @@ struct ds_file {
 	atomic_t inflight;	/* calls between prepare and finish */
 	atomic64_t calls;
 	atomic64_t completions;
+	atomic64_t cancelled;	/* completions with -ECANCELED by io_uring */
 	struct ds_sink sink;
 	struct ds_fault_scope fault;	/* the file's policy and counters */
 };
@@ -504,6 +505,8 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 	}
 	if (new_obj && res < 0)
 		ds_object_put(new_obj);
+	if (c->cancelled)
+		atomic64_inc(&f->cancelled);
 	ds_call_free(c);
 	atomic_dec(&f->inflight);
 	atomic64_inc(&f->completions);
@@ -553,7 +556,11 @@ static struct ds_call **ds_uring_pdu(struct io_uring_cmd *ioucmd)
 	return (struct ds_call **)ioucmd->pdu;
 }
 
-/* Task work of the submitter (a kworker if it is exiting). */
+/*
+ * Task work of the submitter (a kworker if it is exiting). Runs under the
+ * ring's uring_lock, like io_uring's cancel of a marked command: c is
+ * freed and the command done (unmarked) before a cancel can look at it.
+ */
 static void ds_uring_task_cb(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
 	struct ds_file *f = ioucmd->file->private_data;
@@ -563,9 +570,18 @@ static void ds_uring_task_cb(struct io_uring_cmd *ioucmd, unsigned int issue_fla
 	io_uring_cmd_done(ioucmd, res, 0, issue_flags);
 }
 
+/*
+ * A suspended call's completion and its issue's end (the command marked
+ * cancelable) meet here: the last of the two queues the task work, so the
+ * command is never done before it is marked, also when it was issued by
+ * io-wq and the submitter runs its task work meanwhile.
+ */
+enum { DS_URING_RUNNING, DS_URING_ISSUED, DS_URING_COMPLETED };
+
 static void ds_uring_call_done(struct ds_call *c)
 {
-	io_uring_cmd_complete_in_task(c->glue, ds_uring_task_cb);
+	if (xchg(&c->glue_state, DS_URING_COMPLETED) == DS_URING_ISSUED)
+		io_uring_cmd_complete_in_task(c->glue, ds_uring_task_cb);
 }
 
 int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
@@ -575,6 +591,16 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	struct ds_call *c;
 	int ret;
 
+	/*
+	 * io_uring cancels a call we marked (6.7+: ring teardown, exec): it
+	 * is not done, so c is live. Its task is cancelled on the worker and
+	 * the call completes as any other, with -ECANCELED unless it ended
+	 * first; io_uring asks again until then, which changes nothing.
+	 */
+	if (ds_uring_cmd_cancelling(issue_flags)) {
+		ds_call_cancel(*ds_uring_pdu(ioucmd));
+		return 0;
+	}
 	atomic64_inc(&f->calls);
 	if (ioucmd->cmd_op != DYNASYNC_IOC_CALL) {
 		ret = -ENOTTY;
@@ -592,8 +618,13 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	c->glue = ioucmd;
 	c->complete = ds_uring_call_done;
 	*ds_uring_pdu(ioucmd) = c;
-	if (ds_call_start(c))
+	if (ds_call_start(c)) {
+		/* Suspended: io_uring may cancel it from now on (6.7+). */
+		ds_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+		if (xchg(&c->glue_state, DS_URING_ISSUED) == DS_URING_COMPLETED)
+			io_uring_cmd_complete_in_task(ioucmd, ds_uring_task_cb);
 		return -EIOCBQUEUED;
+	}
 	/* Ready at once: the CQE carries the result, no task work. */
 	ret = ds_call_finish(f, c, true);
 done:
@@ -640,9 +671,11 @@ long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg)
 		ret = -EFAULT;
 		goto out;
 	}
-	/* bytes is out only (it was reserved[0]: zero from older callers). */
-	if (s->flags || s->reserved0 || s->reserved[0] || s->reserved[1] ||
-	    s->reserved[2]) {
+	/*
+	 * bytes and cancelled are out only (they were reserved[0] and [1]:
+	 * zero from older callers).
+	 */
+	if (s->flags || s->reserved0 || s->reserved[0] || s->reserved[1]) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -651,6 +684,7 @@ long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg)
 	s->inflight = atomic_read(&f->inflight);
 	s->calls = atomic64_read(&f->calls);
 	s->completions = atomic64_read(&f->completions);
+	s->cancelled = atomic64_read(&f->cancelled);
 	s->sink_total = READ_ONCE(f->sink.received);
 	s->sink_deliveries = READ_ONCE(f->sink.deliveries);
 	s->bytes = ds_account_bytes(&f->fault.account);

@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 
 #include "uapi/dynasync.h"
+#include "compat.h"
 #include "dev_objects.h"
 #include "fault.h"
 #include "ops/objects.h"
@@ -54,6 +55,8 @@ static long ds_ioctl_version(struct dynasync_version __user *uarg)
 		return w.err;
 	v.abi_version = DYNASYNC_ABI_VERSION;
 	v.flags = w.resumed_async ? DYNASYNC_VERSION_F_ASYNC : 0;
+	if (DS_HAVE_URING_CANCEL)
+		v.flags |= DYNASYNC_VERSION_F_URING_CANCEL;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;

@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # /init of the test VM. Kernel messages go to the console (ttyS0); test
 # output goes to ttyS1 so the two never interleave. The mode comes from the
-# kernel command line (ds_mode=check|run|faults|bench); ds_scenario=NAME[,NAME...]
+# kernel command line (ds_mode=check|run|faults|bench|selftests; in mode
+# selftests ds_selftests=NAME[,NAME...] picks some); ds_scenario=NAME[,NAME...]
 # limits the fault scenarios (modes check and faults) to
 # /scripts/faults/NAME.sh; ds_bench_args=--ops:4000:--qd:1,8 are `dynasync
 # bench`'s options (colons for spaces) in mode bench.
@@ -206,6 +207,15 @@ if [ $rc -eq 0 ]; then
 		;;
 	faults)
 		run_scenarios
+		;;
+	selftests)
+		# Only kselftests: ds_selftests=NAME[,NAME...] (files of
+		# /selftests) picks some, else all of them.
+		sel=$(sed -n 's/.*ds_selftests=\([A-Za-z0-9_,.-]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
+		for t in ${sel:-$(ls /selftests)}; do
+			echo "# selftest: /selftests/$t"
+			"/selftests/$t" || rc=1
+		done
 		;;
 	bench)
 		# The JSON goes to this serial line, each line prefixed, for

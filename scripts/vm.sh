@@ -1,8 +1,9 @@
 #!/bin/bash
 # Usage: vm.sh MODE INITRD OUTDIR
 # Boots the test VM (QEMU, TCG unless VM_KVM=1) with the initramfs, which
-# runs scripts/vm-init.sh in MODE (check|run|faults); VM_SCENARIO=NAME[,NAME]
-# runs only those fault scenarios (scripts/faults/NAME.sh; modes check and faults).
+# runs scripts/vm-init.sh in MODE (check|run|faults|selftests); VM_SCENARIO=NAME[,NAME]
+# runs only those fault scenarios (scripts/faults/NAME.sh; modes check and faults),
+# VM_SELFTESTS=NAME[,NAME] only those kselftests (mode selftests).
 # Saves console.log (kernel) and results.log (test output) in OUTDIR. Fails
 # on a nonzero in-VM status, a missing exit marker (crash, hang, timeout)
 # or any kernel splat.
@@ -16,6 +17,7 @@ timeout_s=${VM_TIMEOUT:-900}
 mem=${VM_MEM:-1024}
 extra_append=${VM_APPEND:-}
 [ -n "${VM_SCENARIO:-}" ] && extra_append="$extra_append ds_scenario=$VM_SCENARIO"
+[ -n "${VM_SELFTESTS:-}" ] && extra_append="$extra_append ds_selftests=$VM_SELFTESTS"
 
 [ -r "$kernel" ] || { echo "vm: no kernel image at $kernel (run scripts/deps.sh)" >&2; exit 1; }
 mkdir -p "$out"

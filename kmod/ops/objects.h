@@ -102,6 +102,7 @@ struct ds_call {
 	unsigned int handle;
 	uint64_t out_ptr;
 	void *mm;
+	int glue_state;			/* io_uring: issue/completion handshake */
 
 	/* out: valid once the call completed */
 	int res;			/* >= 0 result or -errno */
@@ -111,6 +112,8 @@ struct ds_call {
 	/* Allocations for this call failed by injection / for real. */
 	unsigned int injected;
 	unsigned int alloc_failed;
+	/* ds_call_cancel() ended it: res is -ECANCELED */
+	unsigned int cancelled;
 
 	void *priv;			/* the runtime's; the glue leaves it alone */
 };
@@ -136,8 +139,18 @@ void ds_object_op_counts(const struct ds_object *obj, unsigned int *injected,
  * unborrowed before the result is reported either way.
  */
 int ds_call_start(struct ds_call *c);
-/* A running call ends with -EINTR at its next suspension (ioctl signals). */
+/*
+ * A running call ends with -EINTR at its next suspension (ioctl signals);
+ * a suspended one at once: its task is cancelled on the worker, which
+ * destroys every frame (an iterator's next() does not advance), then
+ * complete() is called as for any other end. A call that finished first
+ * keeps its result, and the first reason to stop a call wins (its
+ * deadline's -ETIMEDOUT included): exactly one report either way. Any
+ * context that may take a spinlock; @c must not have been freed.
+ */
 void ds_call_interrupt(struct ds_call *c);
+/* The same, ending with -ECANCELED (io_uring cancelled the command). */
+void ds_call_cancel(struct ds_call *c);
 /*
  * After the result was consumed, before it is reported: gives the object
  * back (a caller that saw the report never meets this call's -EBUSY) and

@@ -99,7 +99,7 @@ void Engine::do_version(uint64_t i, Rng &r, Mut m)
 	long res = send(i, r, Cmd::Version, m, &v, sizeof(v));
 	record(i, Cmd::Version, m, res, expect, "");
 	if (res == 0 && arg_kind(m) == Ptr::Good &&
-	    (v.abi_version != DYNASYNC_ABI_VERSION || (v.flags & ~DYNASYNC_VERSION_F_ASYNC)))
+	    (v.abi_version != DYNASYNC_ABI_VERSION || (v.flags & ~(DYNASYNC_VERSION_F_ASYNC | DYNASYNC_VERSION_F_URING_CANCEL))))
 		violation(i, Cmd::Version, m, "VERSION says abi " + std::to_string(v.abi_version) +
 						      " flags " + std::to_string(v.flags));
 }
@@ -138,7 +138,7 @@ void Engine::check_stats(uint64_t i, Mut m, const dynasync_stats &s, bool own_fi
 		violation(i, Cmd::Stats, m, "STATS has a value that looks like a kernel address");
 		return;
 	}
-	if (s.flags || s.reserved0 || s.reserved[0] || s.reserved[1] || s.reserved[2] ||
+	if (s.flags || s.reserved0 || s.reserved[0] || s.reserved[1] ||
 	    s.strategy[0].placements || s.strategy[0].live_bytes ||
 	    s.strategy[0].heap_allocations || s.strategy[0].heap_bytes) {
 		violation(i, Cmd::Stats, m, "STATS: reserved or unused fields are not zero");
@@ -165,7 +165,7 @@ void Engine::do_stats(uint64_t i, Rng &r, Mut m)
 		if (r.chance(30))
 			s.reserved0 = 1;
 		else
-			s.reserved[r.below(3)] = r.next() | 1;	// bytes (was reserved[0]) is output only
+			s.reserved[r.below(2)] = r.next() | 1;	// bytes, cancelled (were reserved[0], [1]) are output only
 	} else if (m == Mut::Raw) {
 		flip_bytes(r, &s, 16);	// the input fields
 	}
