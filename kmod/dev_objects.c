@@ -69,6 +69,7 @@ static_assert(sizeof(struct dynasync_call) == 64 &&
 	      sizeof(struct dynasync_call_out) == 24 &&
 	      sizeof(struct dynasync_create) == 80 &&
 	      sizeof(struct dynasync_destroy) == 16 &&
+	      sizeof(struct dynasync_cancel) == 16 &&
 	      sizeof(struct dynasync_layout) == 48 &&
 	      sizeof(struct dynasync_stats) == 816);
 
@@ -470,6 +471,11 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 	int res = c->res;
 	u32 handle = 0;
 
+	if (c->cancelable) {	/* CANCEL can no longer reach it */
+		xa_lock(&f->objects);
+		ds_object_set_cancelable(c->obj, NULL);
+		xa_unlock(&f->objects);
+	}
 	if (new_obj) {
 		res = ds_charge_objects(f, 1);
 		if (!res) {
@@ -513,6 +519,53 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 	return res;
 }
 
+/*
+ * A suspended call: DYNASYNC_IOC_CANCEL may stop it from now on, until
+ * ds_call_finish(). Only suspended calls pay for this (one lock round).
+ */
+static void ds_call_publish(struct ds_file *f, struct ds_call *c)
+{
+	xa_lock(&f->objects);
+	ds_object_set_cancelable(c->obj, c);
+	xa_unlock(&f->objects);
+	c->cancelable = true;
+}
+
+/*
+ * Stops the suspended call on @uc->handle: 0 (it completes with
+ * -ECANCELED, or with its own result if it finished first), -ENOENT (no
+ * such handle), -ESRCH (no suspended call on it). Under the table's lock,
+ * which ds_call_finish() takes before the call is freed.
+ */
+static int ds_cancel(struct ds_file *f, const struct dynasync_cancel *uc)
+{
+	struct ds_object *obj;
+	struct ds_call *c = NULL;
+
+	if (uc->flags || uc->reserved)
+		return -EINVAL;
+	xa_lock(&f->objects);
+	obj = uc->handle ? xa_load(&f->objects, uc->handle) : NULL;
+	if (obj) {
+		c = ds_object_cancelable(obj);
+		if (c)
+			ds_call_cancel(c);
+	}
+	xa_unlock(&f->objects);
+	if (!obj)
+		return -ENOENT;
+	return c ? 0 : -ESRCH;
+}
+
+long ds_ioctl_cancel(struct file *file, struct dynasync_cancel __user *uarg)
+{
+	struct dynasync_cancel uc;
+
+	if (copy_from_user(&uc, uarg, sizeof(uc)))
+		return -EFAULT;
+	return ds_cancel(file->private_data, &uc);
+}
+
 static void ds_ioctl_call_done(struct ds_call *c)
 {
 	complete(c->glue);
@@ -539,6 +592,7 @@ long ds_ioctl_call(struct file *file, struct dynasync_call __user *uarg)
 	c->glue = &done;
 	c->complete = ds_ioctl_call_done;
 	if (ds_call_start(c)) {
+		ds_call_publish(f, c);
 		/* Bounded by the call's deadline; a fatal signal cuts it short. */
 		if (wait_for_completion_killable(&done)) {
 			ds_call_interrupt(c);
@@ -601,6 +655,14 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		ds_call_cancel(*ds_uring_pdu(ioucmd));
 		return 0;
 	}
+	/* Not a call: answered here, in the CQE (any ring: 16 bytes). */
+	if (ioucmd->cmd_op == DYNASYNC_IOC_CANCEL) {
+		struct dynasync_cancel cc;
+
+		memcpy(&cc, ds_uring_cmd_payload(ioucmd), sizeof(cc));
+		io_uring_cmd_done(ioucmd, ds_cancel(f, &cc), 0, issue_flags);
+		return -EIOCBQUEUED;
+	}
 	atomic64_inc(&f->calls);
 	if (ioucmd->cmd_op != DYNASYNC_IOC_CALL) {
 		ret = -ENOTTY;
@@ -619,7 +681,8 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	c->complete = ds_uring_call_done;
 	*ds_uring_pdu(ioucmd) = c;
 	if (ds_call_start(c)) {
-		/* Suspended: io_uring may cancel it from now on (6.7+). */
+		/* Suspended: CANCEL, and io_uring (6.7+), may stop it now. */
+		ds_call_publish(f, c);
 		ds_uring_cmd_mark_cancelable(ioucmd, issue_flags);
 		if (xchg(&c->glue_state, DS_URING_ISSUED) == DS_URING_COMPLETED)
 			io_uring_cmd_complete_in_task(ioucmd, ds_uring_task_cb);

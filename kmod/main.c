@@ -123,6 +123,8 @@ static long ds_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ds_ioctl_destroy(file, (void __user *)arg);
 	case DYNASYNC_IOC_CALL:
 		return ds_ioctl_call(file, (void __user *)arg);
+	case DYNASYNC_IOC_CANCEL:
+		return ds_ioctl_cancel(file, (void __user *)arg);
 	case DYNASYNC_IOC_STATS:
 		return ds_ioctl_stats(file, (void __user *)arg);
 	case DYNASYNC_IOC_LAYOUT:

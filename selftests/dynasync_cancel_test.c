@@ -30,6 +30,15 @@
 			     "this kernel does not cancel URING_CMDs");	\
 	} while (0)
 
+/* A small deterministic PRNG (xorshift32). */
+static __u32 ds_rand(__u32 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
 FIXTURE(cancel) {
 	struct ds ds;
 };
@@ -355,13 +364,212 @@ TEST_F(cancel, linked_transmit_never_issued_keeps_its_widget)
 	expect_item(_metadata, ds, t, 0);
 }
 
-/* A small deterministic PRNG (xorshift32). */
-static __u32 ds_rand(__u32 *s)
+/* DYNASYNC_IOC_CANCEL on @h: 0 or -errno. */
+static int ds_cancel_call(int fd, __u32 h)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
+	struct dynasync_cancel cc;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.handle = h;
+	return ds_ioctl(fd, DYNASYNC_IOC_CANCEL, &cc);
+}
+
+/* CANCEL's own errnos, on any kernel. */
+TEST_F(cancel, cancel_ioctl_errnos)
+{
+	struct ds *ds = &self->ds;
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
+	struct dynasync_cancel cc;
+	int t;
+
+	t = create_ticker(ds, &bx, MS(10), 2);
+	ASSERT_LT(0, t);
+	EXPECT_EQ(-ENOENT, ds_cancel_call(ds->fd, 0));
+	EXPECT_EQ(-ENOENT, ds_cancel_call(ds->fd, t + 1000));
+	/* No call in flight on it. */
+	EXPECT_EQ(-ESRCH, ds_cancel_call(ds->fd, t));
+	memset(&cc, 0, sizeof(cc));
+	cc.handle = t;
+	cc.flags = 1;
+	EXPECT_EQ(-EINVAL, ds_ioctl(ds->fd, DYNASYNC_IOC_CANCEL, &cc));
+	cc.flags = 0;
+	cc.reserved = 1;
+	EXPECT_EQ(-EINVAL, ds_ioctl(ds->fd, DYNASYNC_IOC_CANCEL, &cc));
+	EXPECT_EQ(-EFAULT, ds_ioctl(ds->fd, DYNASYNC_IOC_CANCEL, ds_unmapped_page()));
+	/* Nothing happened to the ticker. */
+	expect_item(_metadata, ds, t, 0);
+}
+
+/*
+ * CANCEL of a suspended io_uring call, on every strategy and any kernel:
+ * one CQE with -ECANCELED, soon (the ticker sleeps 1 s), the output
+ * written, STATS.cancelled counts it, the iterator did not advance.
+ */
+TEST_F(cancel, cancel_ioctl_ends_a_uring_call_on_every_strategy)
+{
+	struct ds *ds = &self->ds;
+	struct dynasync_call_out o;
+	struct dynasync_storage st;
+	struct dynasync_call c;
+	struct dynasync_stats s;
+	struct ds_cqe cqe;
+	__u32 strategy;
+	__u64 t0, dt;
+	int h, m;
+
+	for (strategy = DYNASYNC_STRATEGY_BOXED;
+	     strategy <= DYNASYNC_STRATEGY_MAX; strategy++) {
+		st = ds_storage(strategy);
+		h = create_ticker(ds, &st, NSEC_PER_SEC, 3);
+		ASSERT_LT(0, h);
+		/* And an adaptor: its inner's frames go too. */
+		m = create_map(ds, &st, create_ticker(ds, &st, NSEC_PER_SEC, 3), 3, 1);
+		ASSERT_LT(0, m);
+		c = ds_mkcall(h, DYNASYNC_METHOD_NEXT, 0, 0, &o);
+		ASSERT_EQ(0, ds_submit_call(&ds->ring, ds->fd, &c, 0x100 + strategy));
+		ASSERT_EQ(0, ds_wait_inflight(ds->fd, 1, 2000));
+		t0 = ds_now_ns();
+		EXPECT_EQ(0, ds_cancel_call(ds->fd, h));
+		ASSERT_EQ(0, ds_wait_cqe(&ds->ring, &cqe, DS_WAIT_MS));
+		dt = ds_now_ns() - t0;
+		EXPECT_EQ(0x100 + strategy, cqe.ud);
+		EXPECT_EQ(-ECANCELED, cqe.res);
+		EXPECT_GT(MS(500), dt);
+		EXPECT_EQ(0, o.value);
+		EXPECT_EQ(0, o.flags);
+		EXPECT_TRUE(ds_ring_idle(&ds->ring, 20));
+		/* Nothing left to cancel. */
+		EXPECT_EQ(-ESRCH, ds_cancel_call(ds->fd, h));
+
+		c = ds_mkcall(m, DYNASYNC_METHOD_NEXT, 0, 0, &o);
+		ASSERT_EQ(0, ds_submit_call(&ds->ring, ds->fd, &c, 0x200 + strategy));
+		ASSERT_EQ(0, ds_wait_inflight(ds->fd, 1, 2000));
+		EXPECT_EQ(0, ds_cancel_call(ds->fd, m));
+		ASSERT_EQ(0, ds_wait_cqe(&ds->ring, &cqe, DS_WAIT_MS));
+		EXPECT_EQ(0x200 + strategy, cqe.ud);
+		EXPECT_EQ(-ECANCELED, cqe.res);
+		EXPECT_TRUE(ds_ring_idle(&ds->ring, 20));
+	}
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(2 * DYNASYNC_STRATEGY_MAX, s.cancelled);
+	EXPECT_EQ(s.calls, s.completions);
+	/* Frames all gone while the objects live on. */
+	for (strategy = DYNASYNC_STRATEGY_BOXED;
+	     strategy <= DYNASYNC_STRATEGY_MAX; strategy++)
+		EXPECT_EQ(0, s.strategy[strategy].live_frames);
+	/* One object of each strategy: the next item is still the first. */
+	expect_item(_metadata, ds, ds->h[0], 0);
+	expect_item(_metadata, ds, ds->h[1], 1);
+}
+
+/* The same as a URING_CMD on a plain ring (no SQE128), and on the ioctl path. */
+TEST_F(cancel, cancel_uring_cmd_and_blocking_call)
+{
+	struct ds *ds = &self->ds;
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
+	struct dynasync_cancel cc;
+	struct dynasync_stats s;
+	struct io_uring plain;
+	struct io_uring_sqe *sqe;
+	struct ds_async a;
+	struct ds_cqe cqe[2];
+	const __u64 uds[2] = { 0x71, 0x72 };
+	int t, n;
+
+	t = create_ticker(ds, &bx, NSEC_PER_SEC, 3);
+	ASSERT_LT(0, t);
+	ds_async_start(_metadata, ds, &a, t, DYNASYNC_METHOD_NEXT, 0, 0);
+	ASSERT_EQ(0, io_uring_queue_init(4, &plain, 0));
+	sqe = io_uring_get_sqe(&plain);
+	ASSERT_NE(NULL, sqe);
+	memset(&cc, 0, sizeof(cc));
+	cc.handle = t;
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, ds->fd, NULL, 0, 0);
+	sqe->cmd_op = DYNASYNC_IOC_CANCEL;
+	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &cc, sizeof(cc));
+	io_uring_sqe_set_data64(sqe, uds[1]);
+	ASSERT_EQ(1, io_uring_submit(&plain));
+	ASSERT_EQ(0, ds_wait_cqe(&plain, &cqe[1], DS_WAIT_MS));
+	EXPECT_EQ(uds[1], cqe[1].ud);
+	EXPECT_EQ(0, cqe[1].res);
+	EXPECT_EQ(-ECANCELED, ds_async_finish(_metadata, &a));
+	io_uring_queue_exit(&plain);
+
+	/* A blocking CALL on another thread returns -ECANCELED. */
+	ds->uring = false;
+	ds_async_start(_metadata, ds, &a, t, DYNASYNC_METHOD_NEXT, 0, 0);
+	EXPECT_EQ(0, ds_cancel_call(ds->fd, t));
+	EXPECT_EQ(-ECANCELED, ds_async_finish(_metadata, &a));
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(2, s.cancelled);
+	EXPECT_EQ(2, s.calls);	/* a CANCEL is not a call */
+	EXPECT_EQ(2, s.completions);
+	(void)uds;
+	(void)n;
+	expect_item(_metadata, ds, t, 0);
+}
+
+/*
+ * CANCEL racing completions and deadlines: tickers of 1..3 ms under
+ * deadlines of 1..3 ms, each call's CANCEL 0..3 ms after the submission.
+ * Every call completes exactly once with an item, -ETIMEDOUT or
+ * -ECANCELED; every CANCEL says 0 or -ESRCH; STATS.cancelled grows by the
+ * -ECANCELED CQEs; nothing leaks. Any kernel.
+ */
+TEST_F(cancel, cancel_races_completion_and_deadline_exactly_once)
+{
+	enum { K = 16, ROUNDS = 40 };
+	struct ds *ds = &self->ds;
+	struct dynasync_call_out o[K];
+	struct dynasync_storage st;
+	struct dynasync_call c;
+	struct dynasync_stats s;
+	struct ds_cqe cqe[K];
+	__u64 uds[K], ecanceled = 0, calls = 0, told = 0;
+	__u32 seed = 777;
+	int h[K], i, r, n, res;
+
+	for (i = 0; i < K; i++) {
+		st = ds_storage(DYNASYNC_STRATEGY_BOXED + i % DYNASYNC_STRATEGY_MAX);
+		h[i] = create_ticker(ds, &st, MS(1 + i % 3), 1ULL << 40);
+		ASSERT_LT(0, h[i]);
+		uds[i] = i + 1;
+	}
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < K; i++) {
+			c = ds_mkcall(h[i], DYNASYNC_METHOD_NEXT, 0, 0, &o[i]);
+			c.deadline_ns = MS(1 + ds_rand(&seed) % 3);
+			ASSERT_EQ(0, ds_prep_call(&ds->ring, ds->fd, &c, uds[i]));
+		}
+		ASSERT_EQ(K, io_uring_submit(&ds->ring));
+		calls += K;
+		usleep(ds_rand(&seed) % 3000);
+		for (i = 0; i < K; i++) {
+			res = ds_cancel_call(ds->fd, h[(i + r) % K]);
+			EXPECT_TRUE(res == 0 || res == -ESRCH) {
+				TH_LOG("CANCEL: %d", res);
+			}
+			told += res == 0;
+		}
+		n = ds_reap(_metadata, &ds->ring, cqe, K);
+		ASSERT_EQ(K, n);
+		ds_expect_once(_metadata, cqe, n, uds);
+		for (i = 0; i < K; i++) {
+			EXPECT_TRUE(cqe[i].res == 1 || cqe[i].res == -ETIMEDOUT ||
+				    cqe[i].res == -ECANCELED) {
+				TH_LOG("round %d: res %d", r, cqe[i].res);
+			}
+			ecanceled += cqe[i].res == -ECANCELED;
+		}
+	}
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(calls, s.calls);
+	EXPECT_EQ(calls, s.completions);
+	EXPECT_EQ(ecanceled, s.cancelled);
+	EXPECT_LE(ecanceled, told);
+	TH_LOG("%llu calls: %llu CANCELs took, %llu calls ended -ECANCELED",
+	       (unsigned long long)calls, (unsigned long long)told,
+	       (unsigned long long)ecanceled);
 }
 
 /*

@@ -150,10 +150,11 @@ struct dynasync_rt_check {
  *               buffer was unmapped meanwhile) the call did run: an
  *               iterator advanced, TRANSMIT delivered, a COMPONENTS
  *               object was not kept
- *   -ECANCELED  io_uring only: io_uring cancelled the call (see
- *               Cancellation below), or the submitter exited before its
- *               output could be written (the call ran; nobody reads this
- *               CQE). STATS.cancelled counts the first kind
+ *   -ECANCELED  DYNASYNC_IOC_CANCEL or io_uring cancelled the call (see
+ *               Cancellation below), or, io_uring only, the submitter
+ *               exited before its output could be written (the call ran;
+ *               nobody reads this CQE). STATS.cancelled counts the first
+ *               kind
  * Every submitted call completes exactly once: one ioctl return or one CQE.
  *
  * Cancellation (io_uring; DYNASYNC_VERSION_F_URING_CANCEL says which case
@@ -181,8 +182,9 @@ struct dynasync_rt_check {
  *   while another one (a fork sharing the ring) still holds the ring
  *   does not cancel its calls either: exit cancels only requests on
  *   io_uring files; those calls run to completion.
- *   Without the flag (6.1): nothing cancels a call but its deadline. A
- *   ring torn down while calls are in flight (the process lives on) does
+ *   So to cancel one call, use DYNASYNC_IOC_CANCEL (below; any kernel).
+ *   Without the flag (6.1): nothing but its deadline and
+ *   DYNASYNC_IOC_CANCEL cancels a call. A ring torn down while calls are in flight (the process lives on) does
  *   not cancel them: they run to completion (at most max_call_ms) and
  *   their output is still written to out_ptr, so keep that memory until
  *   then.
@@ -377,6 +379,30 @@ struct dynasync_call {
 	_IOW(DYNASYNC_IOC_MAGIC, 0x04, struct dynasync_call)
 
 /*
+ * Cancels the suspended call on an object (one call per object: the
+ * handle names it), on any kernel and either path: a blocking CALL
+ * returns, an io_uring call posts its CQE, with -ECANCELED exactly once,
+ * as described under Cancellation above (frames destroyed on the
+ * workqueue, an iterator's next() not advanced, counted in
+ * STATS.cancelled). Also as IORING_OP_URING_CMD with cmd_op
+ * DYNASYNC_IOC_CANCEL and this struct in the command area (16 bytes: any
+ * ring, SQE128 or not; not counted as a call); its CQE carries the result.
+ * Result: 0 the call was told to stop (if it had finished meanwhile it
+ * keeps its own result: one completion either way), -ENOENT no such
+ * handle, -ESRCH no suspended call on it (none, or one that has not
+ * suspended yet: a call that never suspends completes in its submission),
+ * -EINVAL nonzero flags or reserved.
+ */
+struct dynasync_cancel {
+	__u32 handle;
+	__u32 flags;		/* must be zero */
+	__u64 reserved;		/* must be zero */
+};
+
+#define DYNASYNC_IOC_CANCEL \
+	_IOW(DYNASYNC_IOC_MAGIC, 0x09, struct dynasync_cancel)
+
+/*
  * Frame accounting of one storage strategy (module-wide). Every field but
  * failures[] is a sum of per-CPU counters (the call path takes no locked
  * operation for them): exact when nothing runs; a read during activity
@@ -444,9 +470,9 @@ struct dynasync_stats {
 	 */
 	__u64 bytes;
 	/*
-	 * out: this file's calls that io_uring cancelled (their CQE carries
-	 * -ECANCELED; see Cancellation above). Was reserved[0]: ignored on
-	 * input. Always 0 where DYNASYNC_VERSION_F_URING_CANCEL is not set.
+	 * out: this file's calls that io_uring or DYNASYNC_IOC_CANCEL
+	 * cancelled (each completed with -ECANCELED; see Cancellation
+	 * above). Was reserved[0]: ignored on input.
 	 */
 	__u64 cancelled;
 	__u64 reserved[2];	/* must be zero */

@@ -82,6 +82,15 @@ bool ds_object_borrowed(const struct ds_object *o);
 /* True once a consuming call (TRANSMIT) took the trait object. */
 bool ds_object_consumed(const struct ds_object *o);
 
+struct ds_call;
+/*
+ * The object's suspended call that DYNASYNC_IOC_CANCEL may stop, or NULL.
+ * Plain fields: the glue reads and writes them under its table's lock, and
+ * clears one before the call is freed.
+ */
+void ds_object_set_cancelable(struct ds_object *o, struct ds_call *c);
+struct ds_call *ds_object_cancelable(const struct ds_object *o);
+
 /* What TRANSMIT delivers to (per file); updated atomically. */
 struct ds_sink {
 	uint64_t received;
@@ -103,6 +112,7 @@ struct ds_call {
 	uint64_t out_ptr;
 	void *mm;
 	int glue_state;			/* io_uring: issue/completion handshake */
+	bool cancelable;		/* published for DYNASYNC_IOC_CANCEL */
 
 	/* out: valid once the call completed */
 	int res;			/* >= 0 result or -errno */
@@ -149,7 +159,10 @@ int ds_call_start(struct ds_call *c);
  * context that may take a spinlock; @c must not have been freed.
  */
 void ds_call_interrupt(struct ds_call *c);
-/* The same, ending with -ECANCELED (io_uring cancelled the command). */
+/*
+ * The same, ending with -ECANCELED (io_uring cancelled the command, or
+ * DYNASYNC_IOC_CANCEL).
+ */
 void ds_call_cancel(struct ds_call *c);
 /*
  * After the result was consumed, before it is reported: gives the object
