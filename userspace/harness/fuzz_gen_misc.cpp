@@ -350,8 +350,8 @@ void Engine::do_bad_ioctl(uint64_t i, Rng &r)
 			nr = (base & ~(static_cast<unsigned long>(_IOC_DIRMASK) << _IOC_DIRSHIFT)) |
 			     (r.below(4) << _IOC_DIRSHIFT);
 			break;
-		case 2:	// our magic, an unused number
-			nr = _IOC(r.below(4), DYNASYNC_IOC_MAGIC, 9 + r.below(247),
+		case 2:	// our magic, an unused number (0x09 is CANCEL)
+			nr = _IOC(r.below(4), DYNASYNC_IOC_MAGIC, 10 + r.below(246),
 				  r.below(_IOC_SIZEMASK + 1));
 			break;
 		case 3:	// another magic
@@ -360,7 +360,8 @@ void Engine::do_bad_ioctl(uint64_t i, Rng &r)
 		default:
 			nr = static_cast<uint32_t>(r.next());
 		}
-		bool known = vfs_generic_ioctl(nr);
+		// CANCEL is not fuzzed (it is not in kValid): never sent as "bad".
+		bool known = vfs_generic_ioctl(nr) || nr == DYNASYNC_IOC_CANCEL;
 		for (Cmd c : kValid)
 			known |= nr == ioctl_number(c);
 		if (!known)
@@ -387,7 +388,7 @@ void Engine::do_uring_bad(uint64_t i, Rng &r, Cmd c)
 	do
 		op = r.chance(50) ? static_cast<uint32_t>(r.next())
 				  : static_cast<uint32_t>(ioctl_number(static_cast<Cmd>(r.below(9))));
-	while (op == DYNASYNC_IOC_CALL);
+	while (op == DYNASYNC_IOC_CALL || op == DYNASYNC_IOC_CANCEL);
 	const bool plain = r.chance(25);
 	io_uring *ring = plain ? &plain_ : &ring_;
 	int k = -1;
