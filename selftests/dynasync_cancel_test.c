@@ -210,6 +210,46 @@ TEST_F(cancel, ring_teardown_cancels_every_strategy_at_once)
 		expect_item(_metadata, ds, h[i], i == N - 1 ? 5 : 0);
 }
 
+/*
+ * The same on a IORING_SETUP_DEFER_TASKRUN ring: the cancelled calls'
+ * completions are queued as the ring's local task work, which the exit
+ * work must move to its fallback inside its cancel loop (upstream
+ * da579f05ef0f, "io_uring: move local task_work in exit cancel loop";
+ * without it the exit work spins).
+ */
+TEST_F(cancel, defer_taskrun_ring_teardown_cancels)
+{
+	enum { N = 4 };
+	struct ds *ds = &self->ds;
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
+	struct dynasync_call_out o[N];
+	struct dynasync_call c;
+	struct dynasync_stats s;
+	struct io_uring dr;
+	int h[N], i;
+
+	NEED_URING_CANCEL();
+	ASSERT_EQ(0, io_uring_queue_init(8, &dr, IORING_SETUP_SQE128 |
+					 IORING_SETUP_SINGLE_ISSUER |
+					 IORING_SETUP_DEFER_TASKRUN));
+	for (i = 0; i < N; i++) {
+		h[i] = create_ticker(ds, &bx, NSEC_PER_SEC, 3);
+		ASSERT_LT(0, h[i]);
+		c = ds_mkcall(h[i], i % 2 ? DYNASYNC_METHOD_SUM :
+			      DYNASYNC_METHOD_NEXT, i % 2 ? 1000 : 0, 0, &o[i]);
+		ASSERT_EQ(0, ds_prep_call(&dr, ds->fd, &c, i + 1));
+	}
+	ASSERT_EQ(N, io_uring_submit(&dr));
+	ASSERT_EQ(0, ds_wait_inflight(ds->fd, N, 2000));
+	io_uring_queue_exit(&dr);
+	EXPECT_GT(MS(5000), ds_time_to_idle(ds->fd, DS_WAIT_MS));
+	ASSERT_EQ(0, ds_stats(ds->fd, &s));
+	EXPECT_EQ(N, s.calls);
+	EXPECT_EQ(N, s.completions);
+	EXPECT_EQ(N, s.cancelled);
+	expect_item(_metadata, ds, h[0], 0);
+}
+
 enum leave_how { LEAVE_EXIT, LEAVE_SIGKILL };
 
 /*
