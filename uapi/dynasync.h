@@ -178,7 +178,8 @@ struct dynasync_rt_check {
  *   widget in place.
  *   What the kernel does not do, on 6.12 as on 6.1: IORING_OP_ASYNC_CANCEL
  *   (and IORING_REGISTER_SYNC_CANCEL) never reaches a URING_CMD: it
- *   completes with -ENOENT and the call runs on. A process that exits
+ *   completes with -ENOENT (with IORING_ASYNC_CANCEL_ANY or _ALL: 0, the
+ *   number cancelled) and the call runs on. A process that exits
  *   while another one (a fork sharing the ring) still holds the ring
  *   does not cancel its calls either: exit cancels only requests on
  *   io_uring files; those calls run to completion.
