@@ -182,13 +182,16 @@ struct dynasync_rt_check {
  *   number cancelled) and the call runs on. A process that exits
  *   while another one (a fork sharing the ring) still holds the ring
  *   does not cancel its calls either: exit cancels only requests on
- *   io_uring files; those calls run to completion.
+ *   io_uring files; those calls run to completion (exec and this case
+ *   are read from 6.12's source, not tested). A DEFER_TASKRUN ring's
+ *   teardown needs the exit work to run its local task work inside the
+ *   cancel loop (upstream da579f05ef0f; Debian's 6.12.118 does: tested).
  *   So to cancel one call, use DYNASYNC_IOC_CANCEL (below; any kernel).
  *   Without the flag (6.1): nothing but its deadline and
- *   DYNASYNC_IOC_CANCEL cancels a call. A ring torn down while calls are in flight (the process lives on) does
- *   not cancel them: they run to completion (at most max_call_ms) and
- *   their output is still written to out_ptr, so keep that memory until
- *   then.
+ *   DYNASYNC_IOC_CANCEL cancels a call. A ring torn down while calls are
+ *   in flight (the process lives on) does not cancel them: they run to
+ *   completion (at most max_call_ms) and their output is still written
+ *   to out_ptr, so keep that memory until then.
  *
  * Module parameters (root may change them at run time through
  * /sys/module/dynasync/parameters; out-of-range or non-numeric writes fail
