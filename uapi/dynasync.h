@@ -185,7 +185,8 @@ struct dynasync_rt_check {
  *   io_uring files; those calls run to completion (exec and this case
  *   are read from 6.12's source, not tested). A DEFER_TASKRUN ring's
  *   teardown needs the exit work to run its local task work inside the
- *   cancel loop (upstream da579f05ef0f): it works on Debian's 6.12.118 (tested).
+ *   cancel loop (upstream da579f05ef0f): it works on Debian's 6.12.118
+ *   (tested).
  *   So to cancel one call, use DYNASYNC_IOC_CANCEL (below; any kernel).
  *   Without the flag (6.1): nothing but its deadline and
  *   DYNASYNC_IOC_CANCEL cancels a call. A ring torn down while calls are
