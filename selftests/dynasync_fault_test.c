@@ -9,10 +9,11 @@
  * debugfs (skipped when debugfs has no dynasync/fault directory).
  *
  * Exact counts come from a model of the run: the allocations one NEXT on
- * a BOXED counter makes are measured per site with the injector off, then
- * each call makes that sequence of candidates (bookkeeping first: it
- * exists before the call runs; then the frame) and stops at its first
- * failed allocation.
+ * a BOXED framed iterator (a MAP over a counter; a counter's own NEXT is
+ * frame-free) makes are measured per site with the injector off, then
+ * each call makes that sequence of candidates (the frame; the call's
+ * bookkeeping is its object's and allocates nothing) and stops at its
+ * first failed allocation.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -261,7 +262,7 @@ static void next_allocs(struct __test_metadata *_metadata, bool uring,
 }
 
 /*
- * @ncalls NEXTs on a BOXED counter made before arming @p on a fresh file
+ * @ncalls NEXTs on a BOXED framed iterator made before arming @p on a fresh file
  * of the path, each checked against the model (@fails, @arg) after it.
  */
 static void run_model(struct __test_metadata *_metadata, bool uring,
@@ -301,6 +302,7 @@ FIXTURE(bad)
 {
 	struct ds ds;
 	struct dynasync_fault_policy prev;
+	int h;
 };
 
 FIXTURE_VARIANT(bad)
@@ -362,8 +364,9 @@ FIXTURE_SETUP(bad)
 	int h;
 
 	ASSERT_EQ(0, ds_open(&self->ds, false, false));
-	h = create_counter(&self->ds, &bx, 0, 10);
+	h = create_framed(&self->ds, &bx, 0, 10);
 	ASSERT_LT(0, h);
+	self->h = h;
 	/* A policy in force that sees NEXT but never fires in this test. */
 	prev.sites = BIT(SITE_FRAME) | BIT(SITE_TASK);
 	prev.strategies = BIT(DYNASYNC_STRATEGY_BOXED);
@@ -384,7 +387,7 @@ TEST_F(bad, einval_and_the_policy_in_force_stays)
 {
 	struct dynasync_fault_policy p = variant->p;
 	struct dynasync_fault_state before, after;
-	__u32 h = self->ds.h[0];
+	__u32 h = self->h;
 
 	ASSERT_EQ(0, ds_fault_get(self->ds.fd, &before));
 	ASSERT_LT(0, before.candidates);
@@ -516,7 +519,7 @@ TEST_F(file, rejected_set_keeps_rate_state)
 	__u64 item = 0;
 	int h;
 
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	p.sites = BIT(SITE_FRAME);
 	ASSERT_EQ(0, arm(self->ds.fd, p));
@@ -591,7 +594,7 @@ TEST_F(fpath, first_candidate_injected_out_written)
 	__u64 item = 0;
 	int h;
 
-	h = create_counter(&self->ds, &bx, 0, 10);
+	h = create_framed(&self->ds, &bx, 0, 10);
 	ASSERT_LT(0, h);
 	ASSERT_EQ(0, arm(self->ds.fd, p));
 	check_next(_metadata, &self->ds, h, true, &item);
@@ -699,7 +702,7 @@ TEST_F(file, filter_strategies_matching)
 	struct dynasync_fault_policy p = rate_policy(100, -1);
 	int h;
 
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	p.strategies = BIT(DYNASYNC_STRATEGY_BOXED);
 	ASSERT_EQ(0, arm(self->ds.fd, p));
@@ -712,7 +715,7 @@ TEST_F(file, filter_strategies_not_matching)
 	__u64 item = 0;
 	int h;
 
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	p.strategies = STRATEGY_BITS & ~BIT(DYNASYNC_STRATEGY_BOXED);
 	ASSERT_EQ(0, arm(self->ds.fd, p));
@@ -727,7 +730,7 @@ TEST_F(file, filter_trait_matching)
 	struct dynasync_fault_state s;
 	int h, g;
 
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	g = create_gadget(&self->ds, &self->bx, 5);
 	ASSERT_LT(0, h);
 	ASSERT_LT(0, g);
@@ -742,15 +745,19 @@ TEST_F(file, filter_trait_matching)
 	EXPECT_EQ(1, s.candidates);
 }
 
-/* trait WIDGET: NEXT is not seen; AUGMENT fails and adds nothing. */
+/*
+ * trait WIDGET: NEXT is not seen; COMPONENTS (whose object is an
+ * allocation: a gadget's AUGMENT is frame-free) fails and makes nothing.
+ */
 TEST_F(file, filter_trait_not_matching)
 {
 	struct dynasync_fault_policy p = rate_policy(100, -1);
 	struct dynasync_call_out o;
+	struct dynasync_stats st;
 	__u64 item = 0;
 	int h, g;
 
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	g = create_gadget(&self->ds, &self->bx, 5);
 	ASSERT_LT(0, h);
 	ASSERT_LT(0, g);
@@ -758,9 +765,11 @@ TEST_F(file, filter_trait_not_matching)
 	ASSERT_EQ(0, arm(self->ds.fd, p));
 	expect_next_unseen(_metadata, &self->ds, h, 3, &item);
 	EXPECT_EQ(-ENOMEM, ds_method(_metadata, &self->ds, g,
-				     DYNASYNC_METHOD_AUGMENT,
-				     DYNASYNC_COMPONENT_BOLT, 2, &o));
+				     DYNASYNC_METHOD_COMPONENTS, 0, 0, &o));
 	EXPECT_EQ(1, o.injected);
+	EXPECT_EQ(0, o.handle);
+	ASSERT_EQ(0, ds_stats(self->ds.fd, &st));
+	EXPECT_EQ(3, st.objects);
 	ASSERT_EQ(0, ds_fault_off(self->ds.fd, false));
 	ASSERT_EQ(0, ds_method(_metadata, &self->ds, g, DYNASYNC_METHOD_AUGMENT,
 			       DYNASYNC_COMPONENT_BOLT, 1, &o));
@@ -797,7 +806,7 @@ TEST_F(file, filter_method_matching)
 	struct dynasync_fault_state s;
 	int h, c;
 
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	c = create_counter(&self->ds, &self->bx, 1, 4);
 	ASSERT_LT(0, h);
 	ASSERT_LT(0, c);
@@ -818,7 +827,7 @@ TEST_F(file, filter_method_not_matching)
 	__u64 item = 0;
 	int h;
 
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	ASSERT_LT(0, h);
 	p.trait = IT;
 	p.method = DYNASYNC_METHOD_SUM;
@@ -839,17 +848,17 @@ TEST_F(file, filter_method_without_trait)
 	__u64 item = 0;
 	int h, g;
 
-	h = create_counter(&self->ds, &self->bx, 0, 10);
+	h = create_framed(&self->ds, &self->bx, 0, 10);
 	g = create_gadget(&self->ds, &self->bx, 0);
 	ASSERT_LT(0, h);
 	ASSERT_LT(0, g);
-	p.method = DYNASYNC_METHOD_AUGMENT;
+	p.method = DYNASYNC_METHOD_COMPONENTS;
 	ASSERT_EQ(0, arm(self->ds.fd, p));
 	expect_next_unseen(_metadata, &self->ds, h, 2, &item);
 	EXPECT_EQ(-ENOMEM, ds_method(_metadata, &self->ds, g,
-				     DYNASYNC_METHOD_AUGMENT,
-				     DYNASYNC_COMPONENT_GEAR, 1, &o));
+				     DYNASYNC_METHOD_COMPONENTS, 0, 0, &o));
 	EXPECT_EQ(1, o.injected);
+	EXPECT_EQ(0, o.handle);
 }
 
 /*
@@ -1040,7 +1049,7 @@ static void failure_pattern(struct __test_metadata *_metadata, __u64 seed,
 	int h, i, ret;
 
 	ASSERT_EQ(0, ds_open(&f, false, false));
-	h = create_counter(&f, &bx, 0, 1000);
+	h = create_framed(&f, &bx, 0, 1000);
 	ASSERT_LT(0, h);
 	p.seed = seed;
 	ASSERT_EQ(0, arm(f.fd, p));
@@ -1060,7 +1069,7 @@ static void failure_pattern(struct __test_metadata *_metadata, __u64 seed,
 	}
 	ASSERT_EQ(0, ds_fault_get(f.fd, &s));
 	EXPECT_EQ(nfail, s.injections);
-	/* 30% of ~2 candidates per call: neither none nor all fail. */
+	/* 30% of one candidate (the frame) per call: neither none nor all fail. */
 	EXPECT_LT(0, nfail);
 	EXPECT_GT(DET_CALLS, nfail);
 	ASSERT_EQ(0, ds_fault_off(f.fd, false));
@@ -1076,8 +1085,8 @@ TEST(same_seed_same_failures_other_seed_others)
 	failure_pattern(_metadata, 0x5eed1235, c);
 	EXPECT_EQ(0, memcmp(a, b, sizeof(a)));
 	/*
-	 * Each call fails with probability ~1 - 0.7^2 ~ 0.5: two seeds give
-	 * the same 200 outcomes with probability ~2^-200, i.e. never.
+	 * Each call fails with probability 0.3: two seeds give the same
+	 * outcome of a call with probability 0.58, of all 200 with ~1e-47.
 	 */
 	EXPECT_NE(0, memcmp(a, c, sizeof(a)));
 }
@@ -1180,7 +1189,7 @@ TEST_F(file, reset_counters)
 	__u64 item = 0;
 	int h, i;
 
-	h = create_counter(&self->ds, &self->bx, 0, 100);
+	h = create_framed(&self->ds, &self->bx, 0, 100);
 	ASSERT_LT(0, h);
 	/* The counters run since open, unarmed too: CREATE's object. */
 	ASSERT_EQ(0, ds_fault_get(self->ds.fd, &s));

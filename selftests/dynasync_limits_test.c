@@ -164,7 +164,7 @@ TEST_F(bytes, stats_bytes_follow_objects_and_calls)
 	expect_item(_metadata, ds, cnt, 0);
 	expect_item(_metadata, ds, r, 0);
 	EXPECT_EQ(b1, file_bytes(ds->fd));
-	/* A suspended call holds its bookkeeping and frame. */
+	/* A suspended call holds its frame. */
 	t = create_ticker(ds, &self->boxed, 200 * NSEC_PER_MSEC, 1);
 	ASSERT_LT(0, t);
 	b2 = file_bytes(ds->fd);
@@ -187,14 +187,12 @@ TEST_F(bytes, stats_bytes_follow_objects_and_calls)
  * CREATE of an object whose storage does not fit what is left: -EDQUOT,
  * nothing kept, no allocation failure counted. The limit is exact: the
  * same CREATE with one byte more of budget succeeds. A call on it at that
- * limit needs no new bytes if the object's reserve serves it (@call_fits),
- * else it is -EDQUOT and does not advance the iterator.
+ * limit needs no new bytes: its bookkeeping is the object's, made at
+ * CREATE, and a counter's NEXT makes no frame.
  */
 static void create_at_boundary(struct __test_metadata *_metadata,
-			       struct ds *ds, const struct dynasync_storage *st,
-			       bool call_fits)
+			       struct ds *ds, const struct dynasync_storage *st)
 {
-	struct dynasync_call_out o;
 	struct dynasync_create c;
 	struct dynasync_stats s0, s1;
 	long long before, cost;
@@ -228,13 +226,8 @@ static void create_at_boundary(struct __test_metadata *_metadata,
 	h = ds_create_full(ds, &c);
 	ASSERT_LT(0, h);
 	EXPECT_EQ(before + cost, file_bytes(ds->fd));
-	if (!call_fits) {
-		EXPECT_EQ(-EDQUOT, ds_method(_metadata, ds, h,
-					     DYNASYNC_METHOD_NEXT, 0, 0, &o));
-		EXPECT_EQ(before + cost, file_bytes(ds->fd));
-		ASSERT_EQ(0, set_file_bytes(DS_DEFAULT_FILE_BYTES));
-	}
 	expect_item(_metadata, ds, h, 5);
+	EXPECT_EQ(before + cost, file_bytes(ds->fd));
 	expect_no_failures(_metadata, ds->fd);
 	ASSERT_EQ(0, set_file_bytes(DS_DEFAULT_FILE_BYTES));
 	ASSERT_EQ(0, ds_destroy(ds, h));
@@ -246,7 +239,7 @@ TEST_F(bytes, create_reserve_edquot_exact)
 
 	/* Something else already charged: the limit counts the whole file. */
 	ASSERT_LT(0, create_counter(&self->ds, &self->boxed, 0, 1));
-	create_at_boundary(_metadata, &self->ds, &rs, true);
+	create_at_boundary(_metadata, &self->ds, &rs);
 }
 
 TEST_F(bytes, create_inline_edquot_exact)
@@ -254,8 +247,7 @@ TEST_F(bytes, create_inline_edquot_exact)
 	struct dynasync_storage in = ds_storage(DYNASYNC_STRATEGY_INLINE);
 
 	in.slot_size = DYNASYNC_MAX_SLOT_SIZE;
-	/* The frame fits the slot, the call's bookkeeping is boxed. */
-	create_at_boundary(_metadata, &self->ds, &in, false);
+	create_at_boundary(_metadata, &self->ds, &in);
 }
 
 /*
@@ -344,8 +336,8 @@ TEST_F(bytes, call_boxed_frame_edquot_exact)
 		}
 		ASSERT_EQ(b0, file_bytes(ds->fd));
 	}
-	/* The call charges its bookkeeping and its frame at least. */
-	EXPECT_LT(frame, hi - b0) TH_LOG("call needs %lld, frame %lld",
+	/* The call charges exactly its frame: its bookkeeping is the object's. */
+	EXPECT_EQ(frame, hi - b0) TH_LOG("call needs %lld, frame %lld",
 					 hi - b0, frame);
 	for (path = 0; path < 2; path++) {
 		ds->uring = path;

@@ -620,7 +620,12 @@ static void *move_race_destroyer(void *arg)
 	return NULL;
 }
 
-TEST_F(dev, create_move_races_destroy_one_winner)
+/*
+ * 3000 rounds of two threads spinning on each other: seconds on a stock
+ * kernel, tens of seconds on the debug kernel under TCG on a loaded host
+ * (the default 30 s timeout was hit once), so a hang guard of 180 s.
+ */
+TEST_F_TIMEOUT(dev, create_move_races_destroy_one_winner, 180)
 {
 	struct move_race r = { .fd = self->ds.fd };
 	struct dynasync_destroy d;
