@@ -3,6 +3,8 @@
 # (make -C $(KDIR) M=$(CURDIR)); Kbuild in this directory describes it.
 #
 #   make          build the module (fails on any compiler/objtool/modpost warning)
+#   make install  build it, install it to /lib/modules/RELEASE/updates and run
+#                 depmod (INSTALL_MOD_PATH or DESTDIR: into that root instead)
 #   make run      main job: build, boot the test VM, insmod, run the demo
 #   make check    all tests: host tests, then selftests, harness and fault
 #                 scenarios in the VM
@@ -17,7 +19,7 @@
 #                 lockdep, UBSAN, fault injection) built and cached by
 #                 scripts/debug-kernel.sh; ~4 min the first time
 #
-# Overridable: KDIR (kernel build tree), VM_KERNEL (bzImage the VM boots),
+# Overridable: KDIR (kernel build tree), INSTALL_MOD_PATH / DESTDIR, VM_KERNEL (bzImage the VM boots),
 # DS_CACHE (where deps.sh puts the kernel image), VM_TIMEOUT, VM_KVM=1.
 
 SHELL := /bin/bash
@@ -42,7 +44,7 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Werror
 
-.PHONY: deps module selftests harness host-tests initramfs run check faults fault check-debug clean \
+.PHONY: deps module install selftests harness host-tests initramfs run check faults fault check-debug clean \
 	bench bench-deps bench-host bench-vm bench-profile fuzz
 
 deps:
@@ -53,6 +55,27 @@ module: deps
 	@mkdir -p $(B)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules 2>&1 | tee $(B)/module.log
 	@bash scripts/check-build-log.sh $(B)/module.log
+
+# ---- install: like any out-of-tree module ---------------------------------
+# make install [KDIR=...] [INSTALL_MOD_PATH=DIR | DESTDIR=DIR]: dynasync.ko
+# (built first, warning-free) into $(INSTALL_MOD_PATH)/lib/modules/RELEASE/updates,
+# then depmod for RELEASE only (-b INSTALL_MOD_PATH when one is given).
+# RELEASE is the tree's own UTS_RELEASE, the release its modules' vermagic
+# names (Debian's 6.1 headers say 6.1.192 in include/config/kernel.release,
+# which is not the directory name under /lib/modules).
+# The kernel's modules_install signs with the tree's key when there is one;
+# Debian's header trees ship none, so signing is left out there instead of
+# printing sign-file's SSL errors (DKMS signs with its own MOK key).
+INSTALL_MOD_PATH ?= $(DESTDIR)
+INSTALL_MOD_DIR ?= updates
+KDIR_REL = $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(error no UTS_RELEASE in $(KDIR)/include/generated/utsrelease.h))
+DS_NO_SIGN = $(if $(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=)
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KDIR_REL) $(DS_NO_SIGN) \
+		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KDIR_REL)
 
 # ---- kselftest programs (C: the 6.1 harness is C only), static ----------
 $(KSFT)/kselftest_harness.h: | deps

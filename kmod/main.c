@@ -10,6 +10,7 @@
 #include <linux/minmax.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 
 #include "uapi/dynasync.h"
@@ -206,3 +207,9 @@ module_exit(ds_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("dynasync: dyn async traits with fallible, caller-chosen future storage");
+MODULE_AUTHOR("The dynasync authors");
+/*
+ * The module's version is its ABI version (uapi/dynasync.h), the one
+ * number userspace checks; dkms.conf reads the same macro.
+ */
+MODULE_VERSION(__stringify(DYNASYNC_ABI_VERSION));

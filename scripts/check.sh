@@ -93,6 +93,16 @@ for t in check-log build-guards checkpatch readme-guide; do
 	grep -qE '^1\.\.[0-9]+' "$logs/$t.log" || step_failed
 done
 
+# 3b. Installing like any out-of-tree module, for 6.1 and 6.12, into
+#    temporary trees only (never the host's /lib/modules, never loaded):
+#    make install INSTALL_MOD_PATH=TMP and dkms add/build/install with
+#    --dkmstree/--sourcetree/--installtree in TMP, modinfo of each module.
+t_install=$(date +%s)
+step install bash scripts/tests/test-install.sh
+count_tap "$logs/install.log"
+grep -qE '^1\.\.[0-9]+' "$logs/install.log" || step_failed
+echo "  install: $(( $(date +%s) - t_install ))s (make install and DKMS, both kernels)"
+
 # 4. Selftests, harness and fault scenarios in the VM on each stock kernel
 #    (6.1, then Debian's 6.12 image, extracted by deps.sh, never installed),
 #    splat check included. vm_step NAME KDIR VMLINUZ OUT.

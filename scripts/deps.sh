@@ -8,6 +8,8 @@
 #   image's vmlinuz next to the 6.1 one. Nothing of 6.12 is installed on the
 #   host (its headers package depends on its image package); only pahole,
 #   which the 6.12 tree runs for module BTF, and gcc-12, which built it.
+# dkms (alone: --no-install-recommends) for the install step's DKMS build,
+# which uses temporary trees only.
 # Idempotent: when everything is present it only checks and exits.
 # Writes $DS_CACHE/krel (6.1 release), krel-6.12, kdir-6.12 (its KDIR),
 # vmlinuz (6.1) and vmlinuz-6.12 (symlinks).
@@ -17,7 +19,7 @@ CACHE=${DS_CACHE:-/var/cache/dynasync}
 PKGS=(build-essential g++ make bc cpio gzip kmod xz-utils
       linux-headers-amd64 qemu-system-x86 busybox-static
       liburing-dev googletest libgtest-dev linux-source-6.1
-      pahole gcc-12 libelf1 libssl3)
+      pahole gcc-12 libelf1 libssl3 dkms)
 
 # shellcheck source=scripts/lib/install-missing.sh
 . "$(dirname "$0")/lib/install-missing.sh"

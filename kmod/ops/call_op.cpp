@@ -200,10 +200,15 @@ int CallCtx::start() noexcept
 		break;
 	}
 
+	// The future never started (frame-free, or its header refused): no
+	// task, no release(), finish() already ran on this thread. Nobody
+	// else can touch the state: no lock.
+	if (!header_taken_) {
+		state_ |= kStarterBack | kTaskGone;
+		return 0;
+	}
 	unsigned long f = ds_lock_irqsave(&lock_);
 	state_ |= kStarterBack;
-	if (!header_taken_) // the future never started: no task, no release()
-		state_ |= kTaskGone;
 	const bool gone = state_ & kTaskGone;
 	if (!gone && !(state_ & kDone)) {
 		state_ |= kArmed;
@@ -273,6 +278,13 @@ void CallCtx::finish(int res, uint64_t value, unsigned int flags) noexcept
 	// the next call resets the counters.
 	ds_object_op_counts(obj_, &call.injected, &call.alloc_failed);
 
+	// No task (see start()): called from spawn on the starter, before
+	// any deadline was armed; no lock, nothing to cancel.
+	if (!header_taken_) {
+		state_ |= kDone;
+		task_.reset();
+		return;
+	}
 	unsigned long f = ds_lock_irqsave(&lock_);
 	state_ |= kDone;
 	const bool armed = state_ & kArmed;

@@ -24,6 +24,10 @@ constinit Shared shared[kStrategyCount];
 long load(const long &v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
 void store(long &v, long x) { __atomic_store_n(&v, x, __ATOMIC_RELAXED); }
 long sum(Strategy s, detail::CounterKind k) { return ds_counter_sum(counter_slot(s, k)); }
+// A net per-CPU counter (heap bytes: added on one CPU, taken off on
+// another) read while blocks move can sum below 0 for a moment; STATS
+// must never show that (it would read as a huge, pointer-like value).
+long at_least_0(long v) { return v > 0 ? v : 0; }
 
 } // namespace
 
@@ -64,11 +68,11 @@ void stats_snapshot(Strategy s, StrategyCounters *out) noexcept
 	const long released_bytes = sum(s, kReleasedBytes);
 	const long placed = sum(s, kPlaced);
 	const long placed_bytes = sum(s, kPlacedBytes);
-	out->live_frames = placed - released;
-	out->live_bytes = placed_bytes - released_bytes;
+	out->live_frames = at_least_0(placed - released);
+	out->live_bytes = at_least_0(placed_bytes - released_bytes);
 	out->placements = placed - load(c.placements_base);
 	out->heap_allocations = sum(s, kHeapBlocks) - load(c.heap_blocks_base);
-	out->heap_bytes = sum(s, kHeapBytes);
+	out->heap_bytes = at_least_0(sum(s, kHeapBytes));
 	out->high_water_bytes = stats_tracking_high_water() ? load(c.high_water_bytes) : 0;
 	for (int i = 0; i < kFailKindCount; i++)
 		out->failures[i] = load(c.failures[i]);
@@ -102,7 +106,7 @@ void stats_track_high_water(bool on) noexcept
 {
 	if (on && !stats_tracking_high_water()) {
 		for (int i = 0; i < kStrategyCount; i++) {
-			const long now = sum(static_cast<Strategy>(i), detail::kHeapBytes);
+			const long now = at_least_0(sum(static_cast<Strategy>(i), detail::kHeapBytes));
 			store(shared[i].heap_bytes, now);
 			store(shared[i].high_water_bytes, now);
 		}
