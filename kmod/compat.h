@@ -43,6 +43,46 @@ static inline u64 ds_uring_cmd_user_data(struct io_uring_cmd *ioucmd)
 	return cmd_to_io_kiocb(ioucmd)->cqe.user_data;
 }
 
+ * 6.7 added cancelable URING_CMDs. A command marked with
+ * io_uring_cmd_mark_cancelable() (from its issue, with the issue's flags)
+ * is handed to ->uring_cmd() again with IO_URING_F_CANCEL when io_uring
+ * cancels its requests: a ring's teardown (io_ring_exit_work, every
+ * request of the ring) and a task's exec (io_uring_task_cancel). Not by
+ * IORING_OP_ASYNC_CANCEL / io_uring_register(SYNC_CANCEL): those look in
+ * io-wq, poll, waitid, futex and timeouts only, so for a URING_CMD they
+ * return -ENOENT, on 6.12 as on 6.1. Nor at a plain exit(): that cancels
+ * only "tracked" requests (those on io_uring files), but exiting closes
+ * the task's files, which tears down a ring nobody else holds. The
+ * command is guaranteed not to be done (io_uring_cmd_done() not yet
+ * called) when the cancel arrives, and io_uring asks again until it is:
+ * the driver completes it, now or later. Before 6.7 nothing cancels a
+ * URING_CMD: a torn-down ring waits for it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define DS_HAVE_URING_CANCEL true
+static inline bool ds_uring_cmd_cancelling(unsigned int issue_flags)
+{
+	return issue_flags & IO_URING_F_CANCEL;
+}
+
+static inline void ds_uring_cmd_mark_cancelable(struct io_uring_cmd *ioucmd,
+						unsigned int issue_flags)
+{
+	io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+}
+#else
+#define DS_HAVE_URING_CANCEL false
+static inline bool ds_uring_cmd_cancelling(unsigned int issue_flags)
+{
+	return false;
+}
+
+static inline void ds_uring_cmd_mark_cancelable(struct io_uring_cmd *ioucmd,
+						unsigned int issue_flags)
+{
+}
+#endif
+
 /* 6.12 removed no_llseek: a NULL ->llseek means "not seekable" (-ESPIPE). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #define ds_no_llseek NULL

@@ -70,6 +70,7 @@ static_assert(sizeof(struct dynasync_call) == 64 &&
 	      sizeof(struct dynasync_call_out) == 24 &&
 	      sizeof(struct dynasync_create) == 80 &&
 	      sizeof(struct dynasync_destroy) == 16 &&
+	      sizeof(struct dynasync_cancel) == 16 &&
 	      sizeof(struct dynasync_layout) == 48 &&
 	      sizeof(struct dynasync_stats) == 816);
 
@@ -150,6 +151,7 @@ struct ds_file {
 	atomic_t inflight;	/* calls between prepare and finish */
 	atomic64_t calls;
 	atomic64_t completions;
+	atomic64_t cancelled;	/* completions with -ECANCELED by io_uring */
 	struct ds_sink sink;
 	struct ds_fault_scope fault;	/* the file's policy and counters */
 };
@@ -492,6 +494,11 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 	int res = c->res;
 	u32 handle = 0;
 
+	if (c->cancelable) {	/* CANCEL can no longer reach it */
+		xa_lock(&f->objects);
+		ds_object_set_cancelable(c->obj, NULL);
+		xa_unlock(&f->objects);
+	}
 	if (new_obj) {
 		res = ds_charge_objects(f, 1);
 		if (!res) {
@@ -528,10 +535,59 @@ static int ds_call_finish(struct ds_file *f, struct ds_call *c, bool user_ok)
 	if (new_obj && res < 0)
 		ds_object_put(new_obj);
 	trace_dynasync_call_complete(c, res);
+	if (c->cancelled)
+		atomic64_inc(&f->cancelled);
 	ds_call_free(c);
 	atomic_dec(&f->inflight);
 	atomic64_inc(&f->completions);
 	return res;
+}
+
+/*
+ * A suspended call: DYNASYNC_IOC_CANCEL may stop it from now on, until
+ * ds_call_finish(). Only suspended calls pay for this (one lock round).
+ */
+static void ds_call_publish(struct ds_file *f, struct ds_call *c)
+{
+	xa_lock(&f->objects);
+	ds_object_set_cancelable(c->obj, c);
+	xa_unlock(&f->objects);
+	c->cancelable = true;
+}
+
+/*
+ * Stops the suspended call on @uc->handle: 0 (it completes with
+ * -ECANCELED, or with its own result if it finished first), -ENOENT (no
+ * such handle), -ESRCH (no suspended call on it). Under the table's lock,
+ * which ds_call_finish() takes before the call is freed.
+ */
+static int ds_cancel(struct ds_file *f, const struct dynasync_cancel *uc)
+{
+	struct ds_object *obj;
+	struct ds_call *c = NULL;
+
+	if (uc->flags || uc->reserved)
+		return -EINVAL;
+	xa_lock(&f->objects);
+	obj = uc->handle ? xa_load(&f->objects, uc->handle) : NULL;
+	if (obj) {
+		c = ds_object_cancelable(obj);
+		if (c)
+			ds_call_cancel(c);
+	}
+	xa_unlock(&f->objects);
+	if (!obj)
+		return -ENOENT;
+	return c ? 0 : -ESRCH;
+}
+
+long ds_ioctl_cancel(struct file *file, struct dynasync_cancel __user *uarg)
+{
+	struct dynasync_cancel uc;
+
+	if (copy_from_user(&uc, uarg, sizeof(uc)))
+		return -EFAULT;
+	return ds_cancel(file->private_data, &uc);
 }
 
 static void ds_ioctl_call_done(struct ds_call *c)
@@ -561,6 +617,7 @@ long ds_ioctl_call(struct file *file, struct dynasync_call __user *uarg)
 	c->complete = ds_ioctl_call_done;
 	ds_trace_call_start(c, NULL);
 	if (ds_call_start(c)) {
+		ds_call_publish(f, c);
 		/* Bounded by the call's deadline; a fatal signal cuts it short. */
 		if (wait_for_completion_killable(&done)) {
 			ds_call_interrupt(c);
@@ -578,7 +635,11 @@ static struct ds_call **ds_uring_pdu(struct io_uring_cmd *ioucmd)
 	return (struct ds_call **)ioucmd->pdu;
 }
 
-/* Task work of the submitter (a kworker if it is exiting). */
+/*
+ * Task work of the submitter (a kworker if it is exiting). Runs under the
+ * ring's uring_lock, like io_uring's cancel of a marked command: c is
+ * freed and the command done (unmarked) before a cancel can look at it.
+ */
 static void ds_uring_task_cb(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
 	struct ds_file *f = ioucmd->file->private_data;
@@ -588,9 +649,18 @@ static void ds_uring_task_cb(struct io_uring_cmd *ioucmd, unsigned int issue_fla
 	io_uring_cmd_done(ioucmd, res, 0, issue_flags);
 }
 
+/*
+ * A suspended call's completion and its issue's end (the command marked
+ * cancelable) meet here: the last of the two queues the task work, so the
+ * command is never done before it is marked, also when it was issued by
+ * io-wq and the submitter runs its task work meanwhile.
+ */
+enum { DS_URING_RUNNING, DS_URING_ISSUED, DS_URING_COMPLETED };
+
 static void ds_uring_call_done(struct ds_call *c)
 {
-	io_uring_cmd_complete_in_task(c->glue, ds_uring_task_cb);
+	if (xchg(&c->glue_state, DS_URING_COMPLETED) == DS_URING_ISSUED)
+		io_uring_cmd_complete_in_task(c->glue, ds_uring_task_cb);
 }
 
 int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
@@ -600,6 +670,24 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	struct ds_call *c;
 	int ret;
 
+	/*
+	 * io_uring cancels a call we marked (6.7+: ring teardown, exec): it
+	 * is not done, so c is live. Its task is cancelled on the worker and
+	 * the call completes as any other, with -ECANCELED unless it ended
+	 * first; io_uring asks again until then, which changes nothing.
+	 */
+	if (ds_uring_cmd_cancelling(issue_flags)) {
+		ds_call_cancel(*ds_uring_pdu(ioucmd));
+		return 0;
+	}
+	/* Not a call: answered here, in the CQE (any ring: 16 bytes). */
+	if (ioucmd->cmd_op == DYNASYNC_IOC_CANCEL) {
+		struct dynasync_cancel cc;
+
+		memcpy(&cc, ds_uring_cmd_payload(ioucmd), sizeof(cc));
+		io_uring_cmd_done(ioucmd, ds_cancel(f, &cc), 0, issue_flags);
+		return -EIOCBQUEUED;
+	}
 	atomic64_inc(&f->calls);
 	if (ioucmd->cmd_op != DYNASYNC_IOC_CALL) {
 		ret = -ENOTTY;
@@ -618,8 +706,14 @@ int ds_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	c->complete = ds_uring_call_done;
 	*ds_uring_pdu(ioucmd) = c;
 	ds_trace_call_start(c, ioucmd);
-	if (ds_call_start(c))
+	if (ds_call_start(c)) {
+		/* Suspended: CANCEL, and io_uring (6.7+), may stop it now. */
+		ds_call_publish(f, c);
+		ds_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+		if (xchg(&c->glue_state, DS_URING_ISSUED) == DS_URING_COMPLETED)
+			io_uring_cmd_complete_in_task(ioucmd, ds_uring_task_cb);
 		return -EIOCBQUEUED;
+	}
 	/* Ready at once: the CQE carries the result, no task work. */
 	ret = ds_call_finish(f, c, true);
 done:
@@ -666,9 +760,11 @@ long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg)
 		ret = -EFAULT;
 		goto out;
 	}
-	/* bytes is out only (it was reserved[0]: zero from older callers). */
-	if (s->flags || s->reserved0 || s->reserved[0] || s->reserved[1] ||
-	    s->reserved[2]) {
+	/*
+	 * bytes and cancelled are out only (they were reserved[0] and [1]:
+	 * zero from older callers).
+	 */
+	if (s->flags || s->reserved0 || s->reserved[0] || s->reserved[1]) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -677,6 +773,7 @@ long ds_ioctl_stats(struct file *file, struct dynasync_stats __user *uarg)
 	s->inflight = atomic_read(&f->inflight);
 	s->calls = atomic64_read(&f->calls);
 	s->completions = atomic64_read(&f->completions);
+	s->cancelled = atomic64_read(&f->cancelled);
 	s->sink_total = READ_ONCE(f->sink.received);
 	s->sink_deliveries = READ_ONCE(f->sink.deliveries);
 	s->bytes = ds_account_bytes(&f->fault.account);

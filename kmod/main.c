@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 
 #include "uapi/dynasync.h"
+#include "compat.h"
 #include "dev_objects.h"
 #include "fault.h"
 #include "ops/objects.h"
@@ -55,6 +56,8 @@ static long ds_ioctl_version(struct dynasync_version __user *uarg)
 		return w.err;
 	v.abi_version = DYNASYNC_ABI_VERSION;
 	v.flags = w.resumed_async ? DYNASYNC_VERSION_F_ASYNC : 0;
+	if (DS_HAVE_URING_CANCEL)
+		v.flags |= DYNASYNC_VERSION_F_URING_CANCEL;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;
@@ -121,6 +124,8 @@ static long ds_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ds_ioctl_destroy(file, (void __user *)arg);
 	case DYNASYNC_IOC_CALL:
 		return ds_ioctl_call(file, (void __user *)arg);
+	case DYNASYNC_IOC_CANCEL:
+		return ds_ioctl_cancel(file, (void __user *)arg);
 	case DYNASYNC_IOC_STATS:
 		return ds_ioctl_stats(file, (void __user *)arg);
 	case DYNASYNC_IOC_LAYOUT:

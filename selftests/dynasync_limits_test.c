@@ -109,7 +109,10 @@ TEST_F(bytes, default_and_range)
 	EXPECT_EQ((long)DS_MAX_FILE_BYTES, ds_param_read("max_file_bytes"));
 }
 
-/* STATS.bytes: out only (ignored on input), reserved[] still checked. */
+/*
+ * STATS.bytes and .cancelled: out only (ignored on input), reserved[]
+ * still checked.
+ */
 TEST_F(bytes, stats_bytes_field)
 {
 	struct dynasync_stats st;
@@ -117,9 +120,11 @@ TEST_F(bytes, stats_bytes_field)
 
 	memset(&st, 0, sizeof(st));
 	st.bytes = 12345;
+	st.cancelled = 678;
 	ASSERT_EQ(0, ds_ioctl(self->ds.fd, DYNASYNC_IOC_STATS, &st));
 	EXPECT_EQ(0, st.bytes);
-	for (i = 0; i < 3; i++) {
+	EXPECT_EQ(0, st.cancelled);
+	for (i = 0; i < ARRAY_SIZE(st.reserved); i++) {
 		memset(&st, 0, sizeof(st));
 		st.reserved[i] = 1;
 		EXPECT_EQ(-EINVAL, ds_ioctl(self->ds.fd, DYNASYNC_IOC_STATS, &st))

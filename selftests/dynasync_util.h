@@ -115,6 +115,27 @@ static inline struct dynasync_storage ds_storage(__u32 strategy)
 	return s;
 }
 
+/* VERSION's flags (DYNASYNC_VERSION_F_*), 0 if it fails. */
+static inline __u32 ds_version_flags(void)
+{
+	struct dynasync_version v;
+	int fd = open(DYNASYNC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	memset(&v, 0, sizeof(v));
+	if (ds_ioctl(fd, DYNASYNC_IOC_VERSION, &v))
+		v.flags = 0;
+	close(fd);
+	return v.flags;
+}
+
+/* io_uring cancels suspended calls (ring teardown, exec): 6.7+ builds. */
+static inline bool ds_uring_cancel(void)
+{
+	return ds_version_flags() & DYNASYNC_VERSION_F_URING_CANCEL;
+}
+
 /* ---- the per-test context ------------------------------------------- */
 
 struct ds {

@@ -35,6 +35,14 @@
 /* Set in dynasync_version.flags by the module. */
 /* The reply was produced by a coroutine resumed on a workqueue. */
 #define DYNASYNC_VERSION_F_ASYNC	(1U << 0)
+/*
+ * Suspended URING_CMD calls are cancelable: a ring's teardown (and so a
+ * process's exit that closes its last reference to the ring) and an exec
+ * cancel them at once (see Cancellation below). Set when the module was
+ * built for a kernel with cancelable URING_CMDs (6.7 and later; tested:
+ * 6.12); not on 6.1. Userspace must ignore flags it does not know.
+ */
+#define DYNASYNC_VERSION_F_URING_CANCEL	(1U << 1)
 
 struct dynasync_version {
 	__u32 abi_version;	/* out: DYNASYNC_ABI_VERSION of the module */
@@ -142,12 +150,49 @@ struct dynasync_rt_check {
  *               buffer was unmapped meanwhile) the call did run: an
  *               iterator advanced, TRANSMIT delivered, a COMPONENTS
  *               object was not kept
- *   -ECANCELED  io_uring only: the submitter exited before its output could
- *               be written (the call ran; nobody reads this CQE)
+ *   -ECANCELED  DYNASYNC_IOC_CANCEL or io_uring cancelled the call (see
+ *               Cancellation below), or, io_uring only, the submitter
+ *               exited before its output could be written (the call ran;
+ *               nobody reads this CQE). STATS.cancelled counts the first
+ *               kind
  * Every submitted call completes exactly once: one ioctl return or one CQE.
- * A ring torn down while calls are in flight (the process lives on) does
- * not cancel them: they run to completion (at most max_call_ms) and their
- * output is still written to out_ptr, so keep that memory until then.
+ *
+ * Cancellation (io_uring; DYNASYNC_VERSION_F_URING_CANCEL says which case
+ * applies):
+ *   With the flag (a module built for 6.7+, tested on 6.12): a call that
+ *   suspended is marked cancelable (io_uring_cmd_mark_cancelable). When
+ *   io_uring cancels it, which it does when the ring is torn down (its
+ *   last file reference closed: io_uring_queue_exit(), or the exit of the
+ *   last process holding it) and when its submitter calls exec, the
+ *   call's task is cancelled at once: its frames are destroyed on the
+ *   module's workqueue, an iterator's next() does not advance, a SUM
+ *   keeps the items it consumed, a TRANSMIT (which takes the widget
+ *   before it first suspends) destroys the widget, releases its handle
+ *   and delivers nothing, and the call completes exactly once with
+ *   -ECANCELED (counted in STATS.cancelled; written out_ptr as on any
+ *   completion, if the submitter's memory is still there). A call that
+ *   finished, or hit its deadline, before the cancel reached it keeps
+ *   its own result: exactly one CQE either way. A request io_uring
+ *   cancels before it was issued (a linked one after a cancelled call)
+ *   never reaches the module: it has no effect, a TRANSMIT leaves its
+ *   widget in place.
+ *   What the kernel does not do, on 6.12 as on 6.1: IORING_OP_ASYNC_CANCEL
+ *   (and IORING_REGISTER_SYNC_CANCEL) never reaches a URING_CMD: it
+ *   completes with -ENOENT (with IORING_ASYNC_CANCEL_ANY or _ALL: 0, the
+ *   number cancelled) and the call runs on. A process that exits
+ *   while another one (a fork sharing the ring) still holds the ring
+ *   does not cancel its calls either: exit cancels only requests on
+ *   io_uring files; those calls run to completion (exec and this case
+ *   are read from 6.12's source, not tested). A DEFER_TASKRUN ring's
+ *   teardown needs the exit work to run its local task work inside the
+ *   cancel loop (upstream da579f05ef0f): it works on Debian's 6.12.118
+ *   (tested).
+ *   So to cancel one call, use DYNASYNC_IOC_CANCEL (below; any kernel).
+ *   Without the flag (6.1): nothing but its deadline and
+ *   DYNASYNC_IOC_CANCEL cancels a call. A ring torn down while calls are
+ *   in flight (the process lives on) does not cancel them: they run to
+ *   completion (at most max_call_ms) and their output is still written
+ *   to out_ptr, so keep that memory until then.
  *
  * Module parameters (root may change them at run time through
  * /sys/module/dynasync/parameters; out-of-range or non-numeric writes fail
@@ -168,8 +213,9 @@ struct dynasync_rt_check {
  *                 completed. Lowering the limit refuses new allocations
  *                 only
  *   max_call_ms   every call's deadline cap (1..60000, default 10000): a
- *                 torn-down ring or a closed file waits at most this long
- *                 for its calls, which still complete exactly once
+ *                 torn-down ring (without DYNASYNC_VERSION_F_URING_CANCEL)
+ *                 or a closed file waits at most this long for its calls,
+ *                 which still complete exactly once
  *
  * Memory cgroup: every allocation made for an open file (all of the
  * above, the file's struct and handle table nodes, STATS and FAULT_GET's
@@ -338,6 +384,30 @@ struct dynasync_call {
 	_IOW(DYNASYNC_IOC_MAGIC, 0x04, struct dynasync_call)
 
 /*
+ * Cancels the suspended call on an object (one call per object: the
+ * handle names it), on any kernel and either path: a blocking CALL
+ * returns, an io_uring call posts its CQE, with -ECANCELED exactly once,
+ * as described under Cancellation above (frames destroyed on the
+ * workqueue, an iterator's next() not advanced, counted in
+ * STATS.cancelled). Also as IORING_OP_URING_CMD with cmd_op
+ * DYNASYNC_IOC_CANCEL and this struct in the command area (16 bytes: any
+ * ring, SQE128 or not; not counted as a call); its CQE carries the result.
+ * Result: 0 the call was told to stop (if it had finished meanwhile it
+ * keeps its own result: one completion either way), -ENOENT no such
+ * handle, -ESRCH no suspended call on it (none, or one that has not
+ * suspended yet: a call that never suspends completes in its submission),
+ * -EINVAL nonzero flags or reserved.
+ */
+struct dynasync_cancel {
+	__u32 handle;
+	__u32 flags;		/* must be zero */
+	__u64 reserved;		/* must be zero */
+};
+
+#define DYNASYNC_IOC_CANCEL \
+	_IOW(DYNASYNC_IOC_MAGIC, 0x09, struct dynasync_cancel)
+
+/*
  * Frame accounting of one storage strategy (module-wide). Every field but
  * failures[] is a sum of per-CPU counters (the call path takes no locked
  * operation for them): exact when nothing runs; a read during activity
@@ -404,7 +474,13 @@ struct dynasync_stats {
 	 * reserved[0] (zero on input, written as zero): ignored on input.
 	 */
 	__u64 bytes;
-	__u64 reserved[3];	/* must be zero */
+	/*
+	 * out: this file's calls that io_uring or DYNASYNC_IOC_CANCEL
+	 * cancelled (each completed with -ECANCELED; see Cancellation
+	 * above). Was reserved[0]: ignored on input.
+	 */
+	__u64 cancelled;
+	__u64 reserved[2];	/* must be zero */
 };
 
 #define DYNASYNC_IOC_STATS \

@@ -34,7 +34,11 @@ public:
 	}
 
 	int start() noexcept;
-	void interrupt() noexcept;
+	// Stops a running call at its next suspension (a suspended one at
+	// once, on the worker): it ends with -@reason (EINTR, ECANCELED)
+	// unless it finished first or an earlier stop (the deadline's
+	// ETIMEDOUT included) named another reason: the first one wins.
+	void stop(int reason) noexcept;
 	ds_object *object() const noexcept { return obj_; }
 	bool from_pool() const noexcept { return from_pool_; }
 
@@ -106,16 +110,22 @@ private:
 	static void on_deadline(ds_timer *t) noexcept
 	{
 		CallCtx *c = reinterpret_cast<Deadline *>(t)->ctx;
-		__atomic_store_n(&c->timed_out_, 1, __ATOMIC_RELEASE);
+		c->set_reason(DS_ETIMEDOUT);
 		c->task_.cancel();
+	}
+	// The first reason to stop the call is the one it reports.
+	void set_reason(int reason) noexcept
+	{
+		int none = 0;
+		__atomic_compare_exchange_n(&reason_, &none, reason, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	}
 
 	ds_object *obj_;
 	bool from_pool_;
 	bool header_taken_ = false;
 	unsigned int state_ = 0;
-	int timed_out_ = 0;
-	int interrupted_ = 0;
+	int reason_ = 0; // why the task was cancelled: 0 or a DS_E* errno
 	ds_lock lock_;
 	Deadline deadline_;
 	TaskRef task_;
@@ -253,11 +263,13 @@ int CallCtx::finish_sync(int res) noexcept
 // The task's result: record it, stop the deadline.
 void CallCtx::finish(int res, uint64_t value, unsigned int flags) noexcept
 {
+	// The task reports -ECANCELED when it was cancelled: say why. A
+	// call that finished before the stop reached it keeps its result.
 	if (res == -DS_ECANCELED) {
-		if (__atomic_load_n(&timed_out_, __ATOMIC_ACQUIRE))
-			res = -DS_ETIMEDOUT;
-		else if (__atomic_load_n(&interrupted_, __ATOMIC_ACQUIRE))
-			res = -DS_EINTR;
+		const int reason = __atomic_load_n(&reason_, __ATOMIC_ACQUIRE);
+		if (reason)
+			res = -reason;
+		call.cancelled = reason == DS_ECANCELED;
 	}
 	call.res = res;
 	call.value = value;
@@ -282,11 +294,13 @@ void CallCtx::finish(int res, uint64_t value, unsigned int flags) noexcept
 	task_.reset();
 }
 
-void CallCtx::interrupt() noexcept
+// Under the lock: finish() sets kDone before it drops task_, so a call
+// that is not done yet still holds its task reference here.
+void CallCtx::stop(int reason) noexcept
 {
 	unsigned long f = ds_lock_irqsave(&lock_);
 	if (!(state_ & kDone)) {
-		__atomic_store_n(&interrupted_, 1, __ATOMIC_RELEASE);
+		set_reason(reason);
 		task_.cancel();
 	}
 	ds_unlock_irqrestore(&lock_, f);
@@ -329,7 +343,12 @@ extern "C" int ds_call_start(struct ds_call *c)
 
 extern "C" void ds_call_interrupt(struct ds_call *c)
 {
-	static_cast<CallCtx *>(c->priv)->interrupt();
+	static_cast<CallCtx *>(c->priv)->stop(DS_EINTR);
+}
+
+extern "C" void ds_call_cancel(struct ds_call *c)
+{
+	static_cast<CallCtx *>(c->priv)->stop(DS_ECANCELED);
 }
 
 // The object is given back here, after its call_space is free again and

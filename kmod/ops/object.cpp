@@ -374,6 +374,10 @@ extern "C" bool ds_object_borrowed(const ds_object *o)
 
 extern "C" bool ds_object_consumed(const ds_object *o) { return o->consumed(); }
 
+extern "C" void ds_object_set_cancelable(ds_object *o, ds_call *c) { o->cancelable = c; }
+
+extern "C" ds_call *ds_object_cancelable(const ds_object *o) { return o->cancelable; }
+
 extern "C" long ds_objects_live(void)
 {
 	return __atomic_load_n(&objects_live, __ATOMIC_RELAXED);

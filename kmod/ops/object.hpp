@@ -55,6 +55,9 @@ struct alignas(ds::kFrameAlign) ds_object {
 	ds::DynBox<ds::AsyncIterator> it;
 	ds::DynBox<ds::Widget> widget;
 	ds_object *inner[2] = {};
+	// The suspended call on this object that DYNASYNC_IOC_CANCEL can
+	// reach, or null: set and cleared by the glue under its table's lock.
+	ds_call *cancelable = nullptr;
 	// The bookkeeping of this object's call (ops/call_op.cpp), made at
 	// CREATE so that a call allocates none: the borrow is exclusive and
 	// is given back only once that bookkeeping is gone, so one is

@@ -86,6 +86,15 @@ bool ds_object_borrowed(const struct ds_object *o);
 /* True once a consuming call (TRANSMIT) took the trait object. */
 bool ds_object_consumed(const struct ds_object *o);
 
+struct ds_call;
+/*
+ * The object's suspended call that DYNASYNC_IOC_CANCEL may stop, or NULL.
+ * Plain fields: the glue reads and writes them under its table's lock, and
+ * clears one before the call is freed.
+ */
+void ds_object_set_cancelable(struct ds_object *o, struct ds_call *c);
+struct ds_call *ds_object_cancelable(const struct ds_object *o);
+
 /* What TRANSMIT delivers to (per file); updated atomically. */
 struct ds_sink {
 	uint64_t received;
@@ -112,6 +121,8 @@ struct ds_call {
 	 */
 	uint64_t user_data;
 	uint64_t trace_id;
+	int glue_state;			/* io_uring: issue/completion handshake */
+	bool cancelable;		/* published for DYNASYNC_IOC_CANCEL */
 
 	/* out: valid once the call completed */
 	int res;			/* >= 0 result or -errno */
@@ -121,6 +132,8 @@ struct ds_call {
 	/* Allocations for this call failed by injection / for real. */
 	unsigned int injected;
 	unsigned int alloc_failed;
+	/* ds_call_cancel() ended it: res is -ECANCELED */
+	unsigned int cancelled;
 
 	void *priv;			/* the runtime's; the glue leaves it alone */
 };
@@ -146,8 +159,21 @@ void ds_object_op_counts(const struct ds_object *obj, unsigned int *injected,
  * unborrowed before the result is reported either way.
  */
 int ds_call_start(struct ds_call *c);
-/* A running call ends with -EINTR at its next suspension (ioctl signals). */
+/*
+ * A running call ends with -EINTR at its next suspension (ioctl signals);
+ * a suspended one at once: its task is cancelled on the worker, which
+ * destroys every frame (an iterator's next() does not advance), then
+ * complete() is called as for any other end. A call that finished first
+ * keeps its result, and the first reason to stop a call wins (its
+ * deadline's -ETIMEDOUT included): exactly one report either way. Any
+ * context that may take a spinlock; @c must not have been freed.
+ */
 void ds_call_interrupt(struct ds_call *c);
+/*
+ * The same, ending with -ECANCELED (io_uring cancelled the command, or
+ * DYNASYNC_IOC_CANCEL).
+ */
+void ds_call_cancel(struct ds_call *c);
 /*
  * After the result was consumed, before it is reported: gives the object
  * back (a caller that saw the report never meets this call's -EBUSY) and

@@ -99,7 +99,7 @@ void Engine::do_version(uint64_t i, Rng &r, Mut m)
 	long res = send(i, r, Cmd::Version, m, &v, sizeof(v));
 	record(i, Cmd::Version, m, res, expect, "");
 	if (res == 0 && arg_kind(m) == Ptr::Good &&
-	    (v.abi_version != DYNASYNC_ABI_VERSION || (v.flags & ~DYNASYNC_VERSION_F_ASYNC)))
+	    (v.abi_version != DYNASYNC_ABI_VERSION || (v.flags & ~(DYNASYNC_VERSION_F_ASYNC | DYNASYNC_VERSION_F_URING_CANCEL))))
 		violation(i, Cmd::Version, m, "VERSION says abi " + std::to_string(v.abi_version) +
 						      " flags " + std::to_string(v.flags));
 }
@@ -138,7 +138,7 @@ void Engine::check_stats(uint64_t i, Mut m, const dynasync_stats &s, bool own_fi
 		violation(i, Cmd::Stats, m, "STATS has a value that looks like a kernel address");
 		return;
 	}
-	if (s.flags || s.reserved0 || s.reserved[0] || s.reserved[1] || s.reserved[2] ||
+	if (s.flags || s.reserved0 || s.reserved[0] || s.reserved[1] ||
 	    s.strategy[0].placements || s.strategy[0].live_bytes ||
 	    s.strategy[0].heap_allocations || s.strategy[0].heap_bytes) {
 		violation(i, Cmd::Stats, m, "STATS: reserved or unused fields are not zero");
@@ -165,7 +165,7 @@ void Engine::do_stats(uint64_t i, Rng &r, Mut m)
 		if (r.chance(30))
 			s.reserved0 = 1;
 		else
-			s.reserved[r.below(3)] = r.next() | 1;	// bytes (was reserved[0]) is output only
+			s.reserved[r.below(2)] = r.next() | 1;	// bytes, cancelled (were reserved[0], [1]) are output only
 	} else if (m == Mut::Raw) {
 		flip_bytes(r, &s, 16);	// the input fields
 	}
@@ -350,8 +350,8 @@ void Engine::do_bad_ioctl(uint64_t i, Rng &r)
 			nr = (base & ~(static_cast<unsigned long>(_IOC_DIRMASK) << _IOC_DIRSHIFT)) |
 			     (r.below(4) << _IOC_DIRSHIFT);
 			break;
-		case 2:	// our magic, an unused number
-			nr = _IOC(r.below(4), DYNASYNC_IOC_MAGIC, 9 + r.below(247),
+		case 2:	// our magic, an unused number (0x09 is CANCEL)
+			nr = _IOC(r.below(4), DYNASYNC_IOC_MAGIC, 10 + r.below(246),
 				  r.below(_IOC_SIZEMASK + 1));
 			break;
 		case 3:	// another magic
@@ -360,7 +360,8 @@ void Engine::do_bad_ioctl(uint64_t i, Rng &r)
 		default:
 			nr = static_cast<uint32_t>(r.next());
 		}
-		bool known = vfs_generic_ioctl(nr);
+		// CANCEL is not fuzzed (it is not in kValid): never sent as "bad".
+		bool known = vfs_generic_ioctl(nr) || nr == DYNASYNC_IOC_CANCEL;
 		for (Cmd c : kValid)
 			known |= nr == ioctl_number(c);
 		if (!known)
@@ -387,7 +388,7 @@ void Engine::do_uring_bad(uint64_t i, Rng &r, Cmd c)
 	do
 		op = r.chance(50) ? static_cast<uint32_t>(r.next())
 				  : static_cast<uint32_t>(ioctl_number(static_cast<Cmd>(r.below(9))));
-	while (op == DYNASYNC_IOC_CALL);
+	while (op == DYNASYNC_IOC_CALL || op == DYNASYNC_IOC_CANCEL);
 	const bool plain = r.chance(25);
 	io_uring *ring = plain ? &plain_ : &ring_;
 	int k = -1;

@@ -68,13 +68,15 @@ struct Outcome {
 	ds_object *new_obj = nullptr;
 	unsigned int injected = 0;	// failures the platform injected for the call
 	unsigned int alloc_failed = 0;
+	unsigned int cancelled = 0;
 };
 
 // What the glue does for one call: borrow, start, wait (driving the fake
-// clock and the executor), read, free. @interrupt_after_ns: interrupt the
-// call once that much fake time passed.
+// clock and the executor), read, free. @interrupt_after_ns: @stop the
+// call (ds_call_interrupt, ds_call_cancel) once that much fake time passed.
 Outcome call(ds_object *o, unsigned int method, uint64_t a0 = 0, uint64_t a1 = 0,
-	     uint64_t deadline_ns = kSecond, uint64_t interrupt_after_ns = 0)
+	     uint64_t deadline_ns = kSecond, uint64_t interrupt_after_ns = 0,
+	     void (*stop)(ds_call *) = ds_call_interrupt)
 {
 	Outcome out;
 	if (!ds_object_try_borrow(o)) {
@@ -113,7 +115,7 @@ Outcome call(ds_object *o, unsigned int method, uint64_t a0 = 0, uint64_t a1 = 0
 			host::advance_time(10000);
 			t += 10000;
 			if (interrupt_after_ns && t >= interrupt_after_ns) {
-				ds_call_interrupt(c);
+				stop(c);
 				interrupt_after_ns = 0;
 			}
 		}
@@ -126,6 +128,7 @@ Outcome call(ds_object *o, unsigned int method, uint64_t a0 = 0, uint64_t a1 = 0
 	out.new_obj = c->new_obj;
 	out.injected = c->injected;
 	out.alloc_failed = c->alloc_failed;
+	out.cancelled = c->cancelled;
 	ds_call_free(c);
 	EXPECT_FALSE(ds_object_borrowed(o)) << "given back by ds_call_free, before the report";
 	return out;
@@ -226,6 +229,50 @@ TEST_F(CallTest, InterruptEndsTheCallWithEintr)
 	Outcome a = call(t, DS_METHOD_NEXT, 0, 0, kSecond, 50000);
 	EXPECT_EQ(1, a.completions);
 	EXPECT_EQ(-EINTR, a.res);
+	EXPECT_EQ(0u, a.cancelled);
+}
+
+// io_uring's cancel (the glue's IO_URING_F_CANCEL path): -ECANCELED once,
+// frames gone, the iterator not advanced, on every strategy.
+TEST_F(CallTest, CancelEndsASuspendedCallWithEcanceledOnEveryStrategy)
+{
+	for (unsigned int s = DS_STRATEGY_BOXED; s <= DS_STRATEGY_MAX; s++) {
+		SCOPED_TRACE(s);
+		ds_object *t = own(must_create(
+			with_strategy({.impl = DS_IMPL_TICKER, .p0 = 1000000, .p1 = 3}, s)));
+		Outcome a = call(t, DS_METHOD_NEXT, 0, 0, kSecond, 50000, ds_call_cancel);
+		EXPECT_EQ(1, a.completions);
+		EXPECT_EQ(-ECANCELED, a.res);
+		EXPECT_EQ(1u, a.cancelled);
+		EXPECT_EQ(0u, ds::stats_live_frames());
+		EXPECT_EQ(0u, host::armed_timers()) << "deadline timer left armed";
+		Outcome b = call(t, DS_METHOD_NEXT);
+		EXPECT_EQ(1, b.res);
+		EXPECT_EQ(0u, b.value) << "a cancelled next() does not advance";
+		// A SUM keeps what it consumed: items 0 and 1 (of 3) after 2.5 ms.
+		ds_object *u = own(must_create(
+			with_strategy({.impl = DS_IMPL_TICKER, .p0 = 1000000, .p1 = 3}, s)));
+		Outcome c = call(u, DS_METHOD_SUM, 3, 0, kSecond, 2500000, ds_call_cancel);
+		EXPECT_EQ(-ECANCELED, c.res);
+		Outcome d = call(u, DS_METHOD_NEXT);
+		EXPECT_EQ(1, d.res);
+		EXPECT_EQ(2u, d.value);
+	}
+}
+
+// The first reason to stop a call wins: a deadline that fired first keeps
+// -ETIMEDOUT, a cancel that came first keeps -ECANCELED.
+TEST_F(CallTest, CancelAfterTheDeadlineKeepsEtimedout)
+{
+	ds_object *t = own(must_create({.impl = DS_IMPL_TICKER, .p0 = 1000000, .p1 = 3}));
+	Outcome a = call(t, DS_METHOD_NEXT, 0, 0, 100000, 200000, ds_call_cancel);
+	EXPECT_EQ(1, a.completions);
+	EXPECT_EQ(-ETIMEDOUT, a.res);
+	EXPECT_EQ(0u, a.cancelled);
+	Outcome b = call(t, DS_METHOD_NEXT, 0, 0, 200000, 100000, ds_call_cancel);
+	EXPECT_EQ(1, b.completions);
+	EXPECT_EQ(-ECANCELED, b.res);
+	EXPECT_EQ(1u, b.cancelled);
 }
 
 TEST_F(CallTest, SumOverReadyItemsYieldsToTheExecutor)
