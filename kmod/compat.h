@@ -43,6 +43,7 @@ static inline u64 ds_uring_cmd_user_data(struct io_uring_cmd *ioucmd)
 	return cmd_to_io_kiocb(ioucmd)->cqe.user_data;
 }
 
+/*
  * 6.7 added cancelable URING_CMDs. A command marked with
  * io_uring_cmd_mark_cancelable() (from its issue, with the issue's flags)
  * is handed to ->uring_cmd() again with IO_URING_F_CANCEL when io_uring
