@@ -244,10 +244,11 @@ public:
 	size_t high_water() const noexcept { return high_; }
 
 	// The fast path: @size fits on top (else nullptr: allocate() says why).
+	// An unset stack has cap_ 0, so nothing fits it: no test of base_.
 	void *try_push(size_t size) noexcept
 	{
 		const size_t need = align_up(size, kFrameAlign);
-		if (need < size || need > cap_ - top_ || !base_)
+		if (need < size || need > cap_ - top_)
 			return nullptr;
 		void *p = base_ + top_;
 		top_ += need;
@@ -256,14 +257,15 @@ public:
 		live_++;
 		return p;
 	}
+	// The last frame out empties the region (frames freed out of order
+	// included); otherwise only the top frame gives its bytes back.
 	void pop(void *p, size_t size) noexcept
 	{
 		const size_t need = align_up(size, kFrameAlign);
-		live_--;
-		if (static_cast<char *>(p) + need == base_ + top_)
-			top_ -= need;
-		if (!live_)
+		if (!--live_)
 			top_ = 0;
+		else if (static_cast<char *>(p) + need == base_ + top_)
+			top_ -= need;
 	}
 
 private:
