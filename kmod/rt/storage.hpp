@@ -237,6 +237,13 @@ public:
 	// already set).
 	int init(size_t capacity, ds_gfp gfp = DS_GFP_KERNEL,
 		 ds_alloc_tag *tag = nullptr) noexcept;
+	// The same, but the region is allocated with the first frame pushed:
+	// a call that places no frame (a frame-free method) allocates
+	// nothing, and one that does gets the region's errno (-ENOMEM,
+	// -EDQUOT) as its first frame's. 0, or -EINVAL (0 bytes / already
+	// set). @tag must outlive the stack.
+	int init_on_first_frame(size_t capacity, ds_gfp gfp = DS_GFP_KERNEL,
+				ds_alloc_tag *tag = nullptr) noexcept;
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	void release(void *p, size_t size) noexcept override;
 	size_t capacity() const noexcept { return cap_; }
@@ -271,6 +278,8 @@ public:
 private:
 	ds_alloc_tag *tag_ = nullptr;
 	char *base_ = nullptr;
+	size_t deferred_ = 0;		// init_on_first_frame()'s capacity, until then
+	ds_gfp gfp_ = DS_GFP_KERNEL;	// and its GFP class
 	size_t cap_ = 0;		// usable bytes: exactly what init() was asked
 	size_t region_ = 0;		// allocated bytes (cap_ rounded up)
 	size_t top_ = 0;
