@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -190,23 +191,45 @@ static long rr_ioctl_destroy(struct rr_file *f, u32 __user *uarg)
 	return 0;
 }
 
+/* Done when the result is in and the task header (if any) is freed. */
 struct rr_read_wait {
 	struct rr_read_op op;
 	struct completion done;
+	atomic_t pending;
 	int err;
 };
+
+static void rr_read_put(struct rr_read_op *op)
+{
+	struct rr_read_wait *w = container_of(op, struct rr_read_wait, op);
+
+	if (atomic_dec_and_test(&w->pending))
+		complete(&w->done);
+}
+
+static void rr_read_hold(struct rr_read_op *op)
+{
+	struct rr_read_wait *w = container_of(op, struct rr_read_wait, op);
+
+	atomic_inc(&w->pending);
+}
 
 static void rr_read_complete(struct rr_read_op *op, int err)
 {
 	struct rr_read_wait *w = container_of(op, struct rr_read_wait, op);
 
 	w->err = err;
-	complete(&w->done);
+	rr_read_put(op);
 }
 
 static long rr_ioctl_read(struct rr_file *f, struct ramreader_read __user *uarg)
 {
-	struct rr_read_wait w = { .op.complete = rr_read_complete };
+	struct rr_read_wait w = {
+		.op.complete = rr_read_complete,
+		.op.header_taken = rr_read_hold,
+		.op.header_freed = rr_read_put,
+		.pending = ATOMIC_INIT(1),
+	};
 	struct ramreader_read r;
 	struct rr_object *o;
 	long ret;

@@ -55,6 +55,43 @@ constinit ds::LayoutTable<BlockReader> layout;
 
 } // namespace rr
 
+namespace rr {
+
+// Where a call's task header lives: the heap, with the READ told when the
+// header is taken and when it is freed. The executor frees it on the
+// worker just after reporting the result, so a READ that returned at the
+// result could leave it live for a moment; the ioctl waits for both.
+class CallHeaders final : public ds::Storage, public ds::FrameOwner {
+public:
+	explicit CallHeaders(ds_alloc_tag *tag) noexcept
+		: Storage(ds::Strategy::Boxed), heap_(DS_GFP_KERNEL, DS_SITE_TASK, tag) {}
+	void set_call(rr_read_op *op) noexcept { op_ = op; }
+	ds::Allocation allocate(size_t size, size_t align) noexcept override
+	{
+		ds::Allocation a = heap_.allocate(size, align);
+		if (a.ptr) {
+			heap_owner_ = a.owner;
+			a.owner = this;
+			op_->header_taken(op_);
+		}
+		return a;
+	}
+	void release(void *p, size_t size) noexcept override
+	{
+		rr_read_op *op = op_;
+
+		heap_owner_->release(p, size);
+		op->header_freed(op); // last: the READ may return at once
+	}
+
+private:
+	ds::Boxed heap_;
+	ds::FrameOwner *heap_owner_ = nullptr;
+	rr_read_op *op_ = nullptr;
+};
+
+} // namespace rr
+
 // What a handle names: the reader, the adaptor's inner reader (owned here,
 // so an adaptor can never outlive it), and where its allocations go. The
 // storages carry the file's tag: the file's fault hook sees every one.
@@ -62,10 +99,10 @@ struct rr_object {
 	explicit rr_object(ds_alloc_tag *tag) noexcept
 		: objects(DS_GFP_KERNEL, DS_SITE_OBJECT, tag),
 		  frames(DS_GFP_KERNEL, DS_SITE_FRAME, tag),
-		  headers(DS_GFP_KERNEL, DS_SITE_TASK, tag) {}
+		  headers(tag) {}
 	ds::Boxed objects;
 	ds::Boxed frames;
-	ds::Boxed headers;
+	rr::CallHeaders headers;
 	ds::DynBox<rr::BlockReader> inner;
 	ds::DynBox<rr::BlockReader> reader; // destroyed first
 };
@@ -163,6 +200,7 @@ void read_done(void *ctx, ds::Result<uint32_t> &&r) noexcept
 
 void rr_read_start(struct rr_object *o, struct rr_read_op *op)
 {
+	o->headers.set_call(op);
 	ds::RootTask<uint32_t>::spawn(o->reader->read(o->frames, op->buf), &read_done, op,
 				      nullptr, &o->headers);
 }

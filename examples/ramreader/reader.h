@@ -44,12 +44,17 @@ uint32_t rr_object_cursor(const struct rr_object *o);
 /*
  * One read() into @buf (RAMREADER_BLOCK_SIZE bytes). @complete runs
  * exactly once, inline or from the runtime's workqueue, with 0 and
- * @block set, or a negative errno (the cursor did not move).
+ * @block set, or a negative errno (the cursor did not move). A call that
+ * suspends takes a task header first (@header_taken) and frees it after
+ * @complete (@header_freed, from the workqueue): the call is over, and
+ * nothing of it allocated, when both happened.
  */
 struct rr_read_op {
 	uint8_t *buf;
 	uint32_t block;
 	void (*complete)(struct rr_read_op *op, int err);
+	void (*header_taken)(struct rr_read_op *op);
+	void (*header_freed)(struct rr_read_op *op);
 };
 
 void rr_read_start(struct rr_object *o, struct rr_read_op *op);
