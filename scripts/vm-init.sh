@@ -6,7 +6,9 @@
 # /scripts/faults/NAME.sh; ds_bench_args=--ops:4000:--qd:1,8 are `dynasync
 # bench`'s options (colons for spaces) in mode bench. Mode selftests runs
 # the selftests alone; ds_selftest=NAME[,NAME...] limits them to
-# /selftests/NAME (e.g. dynasync_trace_test).
+# /selftests/NAME (e.g. dynasync_trace_test) or an example module
+# (/examples/NAME.ko, e.g. ramreader). Mode check runs the examples after
+# dynasync's selftests.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -161,6 +163,27 @@ scenario() {
 	reset_state
 }
 
+# example NAME: an example module on the runtime (examples/NAME), loaded
+# next to dynasync: insmod, its selftest, rmmod, and its exit's report of
+# 0 live allocations (its platform layer's own count).
+example() {
+	check "example $1: insmod /examples/$1.ko (dynasync loaded too)" insmod "/examples/$1.ko" ||
+		return
+	echo "# selftest: /examples/$1_test"
+	"/examples/$1_test" || rc=1
+	check "example $1: rmmod" rmmod "$1"
+	check "example $1: unload reports 0 live allocations" \
+		sh -c "dmesg | grep '$1: unloading: ' | tail -n 1 | grep -q ': 0 live allocations'"
+}
+
+examples() {
+	for ko in /examples/*.ko; do
+		[ -e "$ko" ] || continue
+		name=${ko##*/}
+		example "${name%.ko}"
+	done
+}
+
 run_scenarios() {
 	save_params
 	reset_state
@@ -182,6 +205,7 @@ if [ $rc -eq 0 ]; then
 			echo "# selftest: $t"
 			"$t" || rc=1
 		done
+		examples
 		check "harness: version" dynasync version
 		# The harness's verified workload: every object kind x every
 		# storage strategy, every method, each completion checked against
@@ -215,6 +239,10 @@ if [ $rc -eq 0 ]; then
 		sel=$(sed -n 's/.*ds_selftest=\([A-Za-z0-9_,-]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 		[ -n "$sel" ] || sel=$(cd /selftests && echo *)
 		for t in $sel; do
+			if [ -e "/examples/$t.ko" ]; then
+				example "$t"
+				continue
+			fi
 			echo "# selftest: /selftests/$t"
 			"/selftests/$t" || rc=1
 		done
