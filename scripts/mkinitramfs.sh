@@ -13,7 +13,15 @@ mkdir -p "$stage"/{bin,dev,proc,sys,tmp,selftests,scripts}
 cp /bin/busybox "$stage/bin/busybox"
 install -m 0755 "$top/scripts/vm-init.sh" "$stage/init"
 cp "$top/dynasync.ko" "$stage/"
-cp "$b"/selftests/* "$stage/selftests/"
+# The kselftest programs selftests/Makefile lists (lib.mk's emit_tests),
+# not whatever else build/selftests holds (the helper object, programs of
+# older builds).
+progs=$(make -s --no-print-directory -C "$top/selftests" OUTPUT="$b/selftests" \
+	KSFT_DIR="$b/ksft" COLLECTION=dynasync emit_tests)
+[ -n "$progs" ] || { echo "mkinitramfs: selftests/Makefile lists no program" >&2; exit 1; }
+for t in $progs; do
+	cp "$b/selftests/${t#dynasync:}" "$stage/selftests/"
+done
 cp "$b/dynasync" "$stage/bin/dynasync"
 # In-VM scenario scripts, when there are any.
 for f in "$top"/scripts/vm/*.sh; do

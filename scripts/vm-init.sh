@@ -48,6 +48,18 @@ commented() {
 	return $st
 }
 
+# selftest PATH: one kselftest program; its TAP lines count as they are
+# (kselftest_harness.h's "ok N name" per test), then a comment with its
+# exit status and time (selftests/settings' timeout covers the slowest).
+selftest() {
+	echo "# selftest: $1"
+	t0=$(date +%s)
+	"$1"
+	st=$?
+	echo "# selftest: $1: exit status $st in $(($(date +%s) - t0)) s"
+	[ "$st" -eq 0 ] || rc=1
+}
+
 kmemleak=/sys/kernel/debug/kmemleak
 
 # Debug kernels: leaks suspected before the module was loaded (boot code's)
@@ -179,8 +191,7 @@ if [ $rc -eq 0 ]; then
 	case "$mode" in
 	check)
 		for t in /selftests/*; do
-			echo "# selftest: $t"
-			"$t" || rc=1
+			selftest "$t"
 		done
 		check "harness: version" dynasync version
 		# The harness's verified workload: every object kind x every
@@ -215,8 +226,7 @@ if [ $rc -eq 0 ]; then
 		sel=$(sed -n 's/.*ds_selftest=\([A-Za-z0-9_,-]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 		[ -n "$sel" ] || sel=$(cd /selftests && echo *)
 		for t in $sel; do
-			echo "# selftest: /selftests/$t"
-			"/selftests/$t" || rc=1
+			selftest "/selftests/$t"
 		done
 		;;
 	bench)
