@@ -75,6 +75,22 @@ struct dynasync_storage ds_storage(__u32 strategy)
 	return s;
 }
 
+struct dynasync_storage ds_inline_slot(__u32 slot)
+{
+	struct dynasync_storage st = ds_storage(DYNASYNC_STRATEGY_INLINE);
+
+	st.slot_size = slot;
+	return st;
+}
+
+struct dynasync_storage ds_task_stack(__u32 size)
+{
+	struct dynasync_storage st = ds_storage(DYNASYNC_STRATEGY_TASK_STACK);
+
+	st.task_stack_size = size;
+	return st;
+}
+
 __u32 ds_version_flags(void)
 {
 	struct dynasync_version v;

@@ -58,6 +58,12 @@ void *ds_readonly_copy(const void *src, size_t len);
 /* A storage configuration with valid defaults for @strategy. */
 struct dynasync_storage ds_storage(__u32 strategy);
 
+/* INLINE storage with a slot of @slot bytes. */
+struct dynasync_storage ds_inline_slot(__u32 slot);
+
+/* TASK_STACK storage with a stack of @size bytes. */
+struct dynasync_storage ds_task_stack(__u32 size);
+
 /* VERSION's flags (DYNASYNC_VERSION_F_*), 0 if it fails. */
 __u32 ds_version_flags(void);
 

@@ -156,6 +156,24 @@ static inline void expect_sum(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, o.reserved);
 }
 
+/* AUGMENT(@kind, @size) must succeed with the gadget's new @total. */
+static inline void expect_augment(struct __test_metadata *_metadata,
+				  struct ds *ds, __u32 g, __u64 kind,
+				  __u64 size, __u64 total)
+{
+	struct dynasync_call_out o;
+
+	ASSERT_EQ(0, ds_method(_metadata, ds, g, DYNASYNC_METHOD_AUGMENT, kind,
+			       size, &o));
+	EXPECT_EQ(total, o.value) {
+		TH_LOG("kind %llu size %llu", (unsigned long long)kind,
+		       (unsigned long long)size);
+	}
+	EXPECT_EQ(0, o.flags);
+	EXPECT_EQ(0, o.handle);
+	EXPECT_EQ(0, o.reserved);
+}
+
 /*
  * Starts @method on @h on the test's path and returns once the call is in
  * flight (STATS.inflight grew by one).
