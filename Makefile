@@ -81,16 +81,19 @@ install: module
 # One build description: selftests/Makefile on the kernel's lib.mk, here
 # with lib.mk and the harness headers extracted from Debian's 6.1 source
 # (the same file builds them inside a kernel tree: see the README).
-KSFT_FILES := lib.mk kselftest_harness.h kselftest.h
-$(KSFT)/lib.mk: | deps
+# The kernel's runner too: the VM's mode kselftest runs the programs with
+# run_kselftest.sh (scripts/mkinitramfs.sh lays them out for it).
+KSFT_FILES := lib.mk kselftest_harness.h kselftest.h run_kselftest.sh kselftest/runner.sh
+KSFT_PATHS := $(addprefix $(KSFT)/,$(KSFT_FILES))
+$(KSFT_PATHS) &: | deps
 	@mkdir -p $(KSFT)
 	tar -xJf $(KSRC_TAR) -C $(KSFT) --strip-components=4 \
 		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
-	@touch $(addprefix $(KSFT)/,$(KSFT_FILES))
+	@touch $(KSFT_PATHS)
 
 # -Werror here (lib.mk's USERCFLAGS), not in selftests/Makefile: a kernel
 # tree's compiler may warn where this one does not.
-selftests: $(KSFT)/lib.mk
+selftests: $(KSFT_PATHS)
 	@mkdir -p $(B)/selftests
 	$(MAKE) -C selftests OUTPUT=$(B)/selftests KSFT_DIR=$(KSFT) USERCFLAGS=-Werror
 

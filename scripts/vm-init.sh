@@ -1,12 +1,13 @@
 #!/bin/busybox sh
 # /init of the test VM. Kernel messages go to the console (ttyS0); test
 # output goes to ttyS1 so the two never interleave. The mode comes from the
-# kernel command line (ds_mode=check|run|faults|bench|selftests); ds_scenario=NAME[,NAME...]
+# kernel command line (ds_mode=check|run|faults|bench|selftests|kselftest); ds_scenario=NAME[,NAME...]
 # limits the fault scenarios (modes check and faults) to
 # /scripts/faults/NAME.sh; ds_bench_args=--ops:4000:--qd:1,8 are `dynasync
 # bench`'s options (colons for spaces) in mode bench. Mode selftests runs
 # the selftests alone; ds_selftest=NAME[,NAME...] limits them to
-# /selftests/NAME (e.g. dynasync_trace_test).
+# /selftests/NAME (e.g. dynasync_trace_test). Mode kselftest runs them
+# through the kernel's run_kselftest.sh (/kselftest, see mkinitramfs.sh).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -228,6 +229,26 @@ if [ $rc -eq 0 ]; then
 		for t in $sel; do
 			selftest "/selftests/$t"
 		done
+		;;
+	kselftest)
+		# The selftests through the kernel's own runner, as after
+		# "make -C tools/testing/selftests TARGETS=dynasync install":
+		# one TAP line per program ("ok N selftests: dynasync: NAME"),
+		# each program's own TAP indented as comments. The runner exits
+		# 0 either way: a "not ok" line fails the mode. Through a pipe,
+		# not a file: the runner appends the programs' output to
+		# /dev/stdout, which would reopen a file at its own offset.
+		# devtmpfs has no /dev/std* links (udev makes them elsewhere).
+		[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+		[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+		[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
+		{
+			/kselftest/run_kselftest.sh 2>&1
+			echo $? >/tmp/kselftest.st
+		} | tee /tmp/kselftest.out
+		[ "$(cat /tmp/kselftest.st)" = 0 ] || rc=1
+		grep -q '^not ok ' /tmp/kselftest.out && rc=1
+		grep -q '^ok ' /tmp/kselftest.out || rc=1
 		;;
 	bench)
 		# The JSON goes to this serial line, each line prefixed, for

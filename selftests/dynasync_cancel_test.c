@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "selftests/dynasync_util.h"
+#include "dynasync_util.h"
 
 #define MS(x) ((__u64)(x) * NSEC_PER_MSEC)
 
