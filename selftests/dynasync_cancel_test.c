@@ -8,7 +8,7 @@
  * the ring): -ECANCELED exactly once (STATS.cancelled), frames destroyed,
  * an iterator not advanced, a linked call that was never issued without
  * effect. Those tests SKIP without the flag (6.1, where a torn-down ring
- * waits for its calls: dynasync_calls_test's ring_exit_with_calls_in_flight
+ * waits for its calls: dynasync_uring_test's ring_exit_with_calls_in_flight
  * checks that). On both kernels: IORING_OP_ASYNC_CANCEL and
  * IORING_REGISTER_SYNC_CANCEL never reach a URING_CMD (-ENOENT, the call
  * runs on), and teardown racing with completions and deadlines still
