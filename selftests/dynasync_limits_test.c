@@ -498,22 +498,30 @@ TEST_F(bytes, create_inline_edquot_exact)
 
 /*
  * A TASK_STACK call whose stack does not fit: -EDQUOT on both paths, with
- * no effect (the iterator does not advance) and no failure counted.
+ * no effect (the iterator does not advance) and no failure counted. The
+ * stack comes with the call's first frame: a MAP's NEXT places one; a
+ * counter's NEXT is ready at once, places none, and runs under the same
+ * limit without charging a byte.
  */
 TEST_F(bytes, call_task_stack_edquot)
 {
 	struct ds *ds = &self->ds;
 	struct dynasync_storage ts = ds_storage(DYNASYNC_STRATEGY_TASK_STACK);
+	struct dynasync_storage bx = ds_storage(DYNASYNC_STRATEGY_BOXED);
 	struct dynasync_call_out o;
 	struct dynasync_stats s0, s1;
 	long long b0;
-	int h, path;
+	int h, ready, path;
 
 	ts.task_stack_size = DYNASYNC_MAX_TASK_STACK;
-	h = create_counter(ds, &ts, 40, 5);
+	h = create_map(ds, &ts, create_counter(ds, &bx, 40, 5), 1, 0);
 	ASSERT_LT(0, h);
+	ready = create_counter(ds, &ts, 7, 5);
+	ASSERT_LT(0, ready);
 	b0 = file_bytes(ds->fd);
 	ASSERT_EQ(0, set_file_bytes(b0 + DYNASYNC_MAX_TASK_STACK - 1));
+	expect_item(_metadata, ds, ready, 7);
+	EXPECT_EQ(b0, file_bytes(ds->fd));
 	for (path = 0; path < 2; path++) {
 		ds->uring = path;
 		ASSERT_EQ(0, ds_stats(ds->fd, &s0));

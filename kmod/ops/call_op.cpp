@@ -166,9 +166,12 @@ int CallCtx::start() noexcept
 	int err = check();
 	if (err)
 		return finish_sync(err);
-	// COMPONENTS runs no frame: it needs no task stack.
-	if (o.strategy == DS_STRATEGY_TASK_STACK && call.method != DS_METHOD_COMPONENTS) {
-		err = stack_.init(o.task_stack_size, o.gfp, &o.tag);
+	// The stack's region comes with the call's first frame: a call that
+	// places none (a frame-free NEXT, COMPONENTS) allocates nothing, and
+	// one that cannot get it fails at that frame with its errno, before
+	// the body runs (no effect).
+	if (o.strategy == DS_STRATEGY_TASK_STACK) {
+		err = stack_.init_on_first_frame(o.task_stack_size, o.gfp, &o.tag);
 		if (err)
 			return finish_sync(err);
 	}

@@ -105,9 +105,17 @@ inline constexpr bool has_storage_v = (is_storage_v<A> || ...);
 	Storage *owner = &s;
 	StorageKind kind = s.kind();
 
-	switch (kind) {
-	case StorageKind::Inline: [[likely]] {
+	// The two that need no allocator and no indirection are tested first,
+	// the inline slot (the commonest) before all.
+	if (kind == StorageKind::Inline) [[likely]] {
 		p = static_cast<InlineSlot &>(s).try_take(total);
+		if (!p) [[unlikely]]
+			return frame_alloc_slow(total, s);
+		return place_header(p, owner, total, s.strategy(), kind);
+	}
+	switch (kind) {
+	case StorageKind::TaskStack: {
+		p = static_cast<TaskStack &>(s).try_push(total);
 		break;
 	}
 	case StorageKind::MaybeBoxed: {
@@ -119,10 +127,6 @@ inline constexpr bool has_storage_v = (is_storage_v<A> || ...);
 	}
 	case StorageKind::Cached: {
 		p = static_cast<Cached &>(s).try_take(total);
-		break;
-	}
-	case StorageKind::TaskStack: {
-		p = static_cast<TaskStack &>(s).try_push(total);
 		break;
 	}
 	case StorageKind::Boxed: {
@@ -137,7 +141,7 @@ inline constexpr bool has_storage_v = (is_storage_v<A> || ...);
 		return place_header(p, static_cast<void *>(heap_owner), total, s.strategy(),
 				    StorageKind::Other);
 	}
-	case StorageKind::Other:
+	default:
 		break;
 	}
 	if (!p)
@@ -145,24 +149,22 @@ inline constexpr bool has_storage_v = (is_storage_v<A> || ...);
 	return place_header(p, owner, total, s.strategy(), kind);
 }
 
+// The kinds in the order frame_alloc tests them; everything without a
+// fast path releases through its FrameOwner (virtual).
 [[gnu::always_inline]] inline void frame_free(void *p) noexcept
 {
 	auto *h = static_cast<FrameHeader *>(p) - 1;
+	Storage *owner = static_cast<Storage *>(h->owner);
+
 	stats_on_release(h->strategy, h->total);
-	switch (h->kind) {
-	case StorageKind::Inline:
-		static_cast<InlineSlot *>(static_cast<Storage *>(h->owner))->give_back();
-		return;
-	case StorageKind::Cached:
-		static_cast<Cached *>(static_cast<Storage *>(h->owner))->give_back();
-		return;
-	case StorageKind::TaskStack:
-		static_cast<TaskStack *>(static_cast<Storage *>(h->owner))->pop(h, h->total);
-		return;
-	default:
+	if (h->kind == StorageKind::Inline) [[likely]]
+		static_cast<InlineSlot *>(owner)->give_back();
+	else if (h->kind == StorageKind::TaskStack)
+		static_cast<TaskStack *>(owner)->pop(h, h->total);
+	else if (h->kind == StorageKind::Cached)
+		static_cast<Cached *>(owner)->give_back();
+	else
 		static_cast<FrameOwner *>(h->owner)->release(h, h->total);
-		return;
-	}
 }
 
 struct PromiseBase {

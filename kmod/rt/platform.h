@@ -117,7 +117,7 @@ long ds_live_allocations_at(unsigned int site);
  * momentarily off, even negative), so exact values need a quiescent point.
  * A platform may also offer an inline add (rt/hot_counter.hpp).
  */
-#define DS_COUNTER_SLOTS 48
+#define DS_COUNTER_SLOTS 64
 void ds_counter_add(unsigned int slot, long delta);
 /* Two adds in one call (a frame's placement counts two things). */
 void ds_counter_add2(unsigned int a, long da, unsigned int b, long db);

@@ -72,11 +72,15 @@ enum CounterKind : unsigned {
 	kHeapBytes,
 	kCounterKinds
 };
-static_assert(kCounterKinds * kStrategyCount <= DS_COUNTER_SLOTS);
+// One strategy's counters side by side, a power of two apart: the hot path
+// shifts the strategy once and reaches each counter at a constant offset.
+inline constexpr unsigned kCounterStride = 8;
+static_assert(kCounterKinds <= kCounterStride);
+static_assert(kCounterStride * kStrategyCount <= DS_COUNTER_SLOTS);
 
 constexpr unsigned counter_slot(Strategy s, CounterKind k)
 {
-	return k * kStrategyCount + static_cast<unsigned>(s);
+	return static_cast<unsigned>(s) * kCounterStride + k;
 }
 
 void heap_high_water_add(Strategy s, long bytes) noexcept;

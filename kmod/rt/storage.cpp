@@ -158,11 +158,29 @@ int TaskStack::init(size_t capacity, ds_gfp gfp, ds_alloc_tag *tag) noexcept
 	return 0;
 }
 
-// The slow path: says why try_push() refused.
+int TaskStack::init_on_first_frame(size_t capacity, ds_gfp gfp, ds_alloc_tag *tag) noexcept
+{
+	if (base_ || deferred_ || !capacity)
+		return -DS_EINVAL;
+	deferred_ = capacity;
+	gfp_ = gfp;
+	tag_ = tag;
+	return 0;
+}
+
+// The slow path: the deferred region, or why try_push() refused.
 Allocation TaskStack::allocate(size_t size, size_t align) noexcept
 {
-	if (!valid_align(align) || align > kFrameAlign || !base_)
+	if (!valid_align(align) || align > kFrameAlign)
 		return {nullptr, nullptr, -DS_EINVAL};
+	if (!base_) {
+		if (!deferred_)
+			return {nullptr, nullptr, -DS_EINVAL};
+		int err = init(deferred_, gfp_, tag_);
+		if (err)
+			return {nullptr, nullptr, err}; // deferred_ kept: a later frame retries
+		deferred_ = 0;
+	}
 	void *p = try_push(size);
 	if (!p)
 		return {nullptr, nullptr, -DS_ENOSPC};

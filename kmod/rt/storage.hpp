@@ -237,6 +237,13 @@ public:
 	// already set).
 	int init(size_t capacity, ds_gfp gfp = DS_GFP_KERNEL,
 		 ds_alloc_tag *tag = nullptr) noexcept;
+	// The same, but the region is allocated with the first frame pushed:
+	// a call that places no frame (a frame-free method) allocates
+	// nothing, and one that does gets the region's errno (-ENOMEM,
+	// -EDQUOT) as its first frame's. 0, or -EINVAL (0 bytes / already
+	// set). @tag must outlive the stack.
+	int init_on_first_frame(size_t capacity, ds_gfp gfp = DS_GFP_KERNEL,
+				ds_alloc_tag *tag = nullptr) noexcept;
 	Allocation allocate(size_t size, size_t align) noexcept override;
 	void release(void *p, size_t size) noexcept override;
 	size_t capacity() const noexcept { return cap_; }
@@ -244,10 +251,11 @@ public:
 	size_t high_water() const noexcept { return high_; }
 
 	// The fast path: @size fits on top (else nullptr: allocate() says why).
+	// An unset stack has cap_ 0, so nothing fits it: no test of base_.
 	void *try_push(size_t size) noexcept
 	{
 		const size_t need = align_up(size, kFrameAlign);
-		if (need < size || need > cap_ - top_ || !base_)
+		if (need < size || need > cap_ - top_)
 			return nullptr;
 		void *p = base_ + top_;
 		top_ += need;
@@ -256,19 +264,22 @@ public:
 		live_++;
 		return p;
 	}
+	// The last frame out empties the region (frames freed out of order
+	// included); otherwise only the top frame gives its bytes back.
 	void pop(void *p, size_t size) noexcept
 	{
 		const size_t need = align_up(size, kFrameAlign);
-		live_--;
-		if (static_cast<char *>(p) + need == base_ + top_)
-			top_ -= need;
-		if (!live_)
+		if (!--live_)
 			top_ = 0;
+		else if (static_cast<char *>(p) + need == base_ + top_)
+			top_ -= need;
 	}
 
 private:
 	ds_alloc_tag *tag_ = nullptr;
 	char *base_ = nullptr;
+	size_t deferred_ = 0;		// init_on_first_frame()'s capacity, until then
+	ds_gfp gfp_ = DS_GFP_KERNEL;	// and its GFP class
 	size_t cap_ = 0;		// usable bytes: exactly what init() was asked
 	size_t region_ = 0;		// allocated bytes (cap_ rounded up)
 	size_t top_ = 0;

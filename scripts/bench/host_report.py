@@ -73,7 +73,7 @@ def main(src, md_out, calls_dat, nest_dat, instr_path=None):
       "`ds::RootTask`, through `Source&` (object chosen at run time); "
       "**ready**: the body returns at once; **suspend/executor**: the body does "
       "`co_await ds::ResumeOnWorker{}` and the host executor's run queue "
-      "(mutex + deque, as the tests use) resumes it; **suspend/direct**: the body "
+      "(an intrusive FIFO under a spin lock, as the tests use) resumes it; **suspend/direct**: the body "
       "does `co_await Yield{}` and the benchmark loop resumes the parked handle "
       "(no queue, no lock: the cheapest honest resumption).\n")
     w("Instructions per call: `valgrind --tool=callgrind` of `host-bench --instr CASE N` "

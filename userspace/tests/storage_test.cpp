@@ -324,6 +324,42 @@ TEST_F(TaskStackTest, TooDeepIsENOSPCAndNothingAdvances)
 	EXPECT_EQ(0u, ts.used());
 }
 
+// A stack whose region comes with its first frame: a frame-free call
+// allocates nothing; a framed one allocates the region once, and a failed
+// region is the frame's errno, with no effect, retried by the next call.
+TEST_F(TaskStackTest, RegionOnFirstFrame)
+{
+	ds::TaskStack ts;
+	ASSERT_EQ(0, ts.init_on_first_frame(4096));
+	EXPECT_EQ(-DS_EINVAL, ts.init_on_first_frame(4096)) << "already set";
+	ds::Counter c(10, 5);
+	ds::AsyncIterator &ready = c;
+	const long heap0 = host::live(DS_SITE_FRAME);
+	Outcome<ds::Next> o1;
+	run_to_end(ready.next(ts), o1);
+	EXPECT_EQ(0, o1.err);
+	EXPECT_EQ(10u, o1.value.value);
+	EXPECT_EQ(heap0, host::live(DS_SITE_FRAME)) << "frame-free: no region";
+	EXPECT_EQ(0u, ts.capacity());
+
+	ds::Map m(&c, 2, 0);
+	ds::AsyncIterator &framed = m;
+	host::fail_nth(1);
+	Outcome<ds::Next> o2;
+	run_to_end(framed.next(ts), o2);
+	EXPECT_EQ(-DS_ENOMEM, o2.err);
+	EXPECT_EQ(11u, c.position()) << "the refused call had no effect";
+	EXPECT_EQ(heap0, host::live(DS_SITE_FRAME));
+
+	Outcome<ds::Next> o3;
+	run_to_end(framed.next(ts), o3);
+	EXPECT_EQ(0, o3.err);
+	EXPECT_EQ(22u, o3.value.value);
+	EXPECT_EQ(4096u, ts.capacity());
+	EXPECT_EQ(heap0 + 1, host::live(DS_SITE_FRAME)) << "the region, kept";
+	EXPECT_EQ(0u, ts.used());
+}
+
 using ds::Descend;
 using ds::Recursive;
 
