@@ -44,7 +44,7 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Werror
 
-.PHONY: deps module install selftests harness host-tests initramfs run check faults fault check-debug clean \
+.PHONY: deps module install selftests harness examples host-tests initramfs run check faults fault check-debug clean \
 	bench bench-deps bench-host bench-vm bench-profile fuzz
 
 deps:
@@ -96,6 +96,24 @@ $(KSFT_PATHS) &: | deps
 selftests: $(KSFT_PATHS)
 	@mkdir -p $(B)/selftests
 	$(MAKE) -C selftests OUTPUT=$(B)/selftests KSFT_DIR=$(KSFT) USERCFLAGS=-Werror
+
+# ---- the example module (examples/ramreader), built against the runtime
+# the way a user's module is: its own Kbuild includes kmod/dynasync-rt.kbuild
+# from DYNASYNC_RT. Warning-free like the module; its selftest is static C.
+EXAMPLES := ramreader
+EXAMPLE_TESTS := $(patsubst %,$(B)/examples/%_test,$(EXAMPLES))
+
+examples: deps $(EXAMPLE_TESTS)
+	@mkdir -p $(B)
+	@for e in $(EXAMPLES); do \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/examples/$$e DYNASYNC_RT=$(CURDIR) modules \
+			2>&1 | tee $(B)/example-$$e.log; \
+		bash scripts/check-build-log.sh $(B)/example-$$e.log; \
+	done
+
+$(B)/examples/%_test: examples/%/*_test.c examples/%/*.h $(KSFT)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) -Wall -Werror -O2 -g -static -I$(KSFT) -Iexamples/$* -o $@ examples/$*/$*_test.c
 
 # ---- userspace harness (C++, liburing), static ----------------------------
 HARNESS_SRCS := $(wildcard userspace/harness/*.cpp)
@@ -168,7 +186,7 @@ bench-host: deps $(B)/host-bench
 	@bash scripts/bench/host.sh $(B)/host-bench $(B)/bench
 
 # ---- the VM --------------------------------------------------------------
-initramfs: module selftests harness
+initramfs: module selftests harness examples
 	@bash scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz
 
 run: initramfs
@@ -218,4 +236,6 @@ check-debug: deps
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+	-for e in $(EXAMPLES); do $(MAKE) -C $(KDIR) M=$(CURDIR)/examples/$$e clean \
+		DYNASYNC_RT=$(CURDIR) >/dev/null 2>&1; done
 	rm -rf $(B)

@@ -4,7 +4,7 @@
  * the module parameter max_file_bytes (-EDQUOT past it), and the memory
  * cgroup every allocation made for the file is charged to (__GFP_ACCOUNT):
  * the opener's, captured at open, so work done later in a kworker is
- * charged there too. C only; platform.c charges, dev_objects.c owns it.
+ * charged there too. C only; platform.c charges, dev_file.c owns it.
  */
 #ifndef DYNASYNC_ACCOUNT_H
 #define DYNASYNC_ACCOUNT_H

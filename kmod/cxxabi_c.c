@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C-side C++ ABI hooks. A pure virtual call is a bug in the module's own
+ * C-side C++ ABI hooks (part of the runtime: every module using it links
+ * them). A pure virtual call is a bug in the module's own
  * code (never reachable from input): stop loudly rather than jump to 0.
  * panic() directly, because objtool knows it does not return.
  */
@@ -11,5 +12,5 @@ void __cxa_pure_virtual(void);
 
 void __cxa_pure_virtual(void)
 {
-	panic("dynasync: pure virtual method called\n");
+	panic(KBUILD_MODNAME ": pure virtual method called\n");
 }

@@ -206,6 +206,14 @@ static struct ds_fault_scope *ds_scope_of(const struct ds_alloc_tag *tag)
 	return tag ? tag->scope : NULL;
 }
 
+/* The platform's accounting hook (rt_hooks.h): an open file pays. */
+struct ds_account *ds_account_of(const struct ds_alloc_tag *tag)
+{
+	struct ds_fault_scope *scope = ds_scope_of(tag);
+
+	return scope ? &scope->account : NULL;
+}
+
 bool ds_fault_should_fail(unsigned int site, size_t size,
 			  struct ds_alloc_tag *tag)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The fault injector: one hook every allocation of the module asks first
- * (platform.c), policies per open file (FAULT_SET/FAULT_GET) and one
+ * (platform.c, through rt_hooks.h), policies per open file (FAULT_SET/FAULT_GET) and one
  * module-wide (debugfs), counters per site. Semantics are documented with
  * the ABI in uapi/dynasync.h ("Fault injection"). C only.
  */
@@ -67,7 +67,7 @@ long ds_fault_ioctl_get(struct ds_fault_scope *s,
 void ds_fault_init(void);
 void ds_fault_exit(void);
 
-/* The module's kmalloc, a fail_function target (ALLOW_ERROR_INJECTION). */
-void *ds_slab_alloc(size_t size, gfp_t flags);
+/* Who pays for an allocation on @tag: its open file (rt_hooks.h). */
+struct ds_account *ds_account_of(const struct ds_alloc_tag *tag);
 
 #endif

@@ -15,7 +15,7 @@
 
 #include "uapi/dynasync.h"
 #include "compat.h"
-#include "dev_objects.h"
+#include "dev.h"
 #include "fault.h"
 #include "ops/objects.h"
 #include "ops/rt_check_op.h"

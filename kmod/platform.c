@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kernel implementation of the runtime's platform boundary (rt/platform.h):
- * allocation with accounting, the runtime's workqueue, logging.
+ * allocation, the runtime's workqueue, timers, locks, logging. Generic:
+ * every module that uses the runtime links its own copy (Kbuild fragment
+ * kmod/dynasync-rt.kbuild); fault injection, accounting and tracing are
+ * the module's optional hooks (rt_hooks.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,7 +24,7 @@
 #include <linux/workqueue.h>
 
 #include "rt/platform.h"
-#include "fault.h"
+#include "rt_hooks.h"
 #include "platform_glue.h"
 
 static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
@@ -111,13 +114,6 @@ noinline __noclone void *ds_slab_alloc(size_t size, gfp_t flags)
 }
 ALLOW_ERROR_INJECTION(ds_slab_alloc, NULL);
 
-static struct ds_account *ds_account_of(const struct ds_alloc_tag *tag)
-{
-	struct ds_fault_scope *scope = tag ? tag->scope : NULL;
-
-	return scope ? &scope->account : NULL;
-}
-
 /* Why the allocation on @tag failed: ds_alloc_errno() reads it. */
 static void ds_note_failure(struct ds_alloc_tag *tag, bool quota)
 {
@@ -126,7 +122,7 @@ static void ds_note_failure(struct ds_alloc_tag *tag, bool quota)
 }
 
 /*
- * Every allocation of the module: the file's byte budget, the fault hook,
+ * Every allocation of the module: the owner's byte budget (hook), the fault hook,
  * then kmalloc, charged to the file's memcg (__GFP_ACCOUNT under its
  * active memcg; without a file, to the caller's, if it is a user task). A
  * refusal by the budget is no allocation attempt: the fault injector
@@ -449,6 +445,15 @@ void ds_log(int level, const char *fmt, ...)
 	}
 	va_end(args);
 }
+
+#ifndef DS_RT_HOOK_TRACE
+/* No tracing hook: the executor's test of this stays false. */
+int ds_trace_tasks;
+
+void ds_trace_task(const void *cookie, unsigned int event)
+{
+}
+#endif
 
 int ds_platform_init(void)
 {

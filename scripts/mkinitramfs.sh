@@ -1,8 +1,9 @@
 #!/bin/bash
 # Usage: mkinitramfs.sh OUT.cpio.gz
 # A busybox initramfs with the module, the selftests (also laid out for
-# the kernel's run_kselftest.sh), the harness, the fault scenarios
-# (scripts/faults/) and the in-VM script (scripts/vm-init.sh as /init).
+# the kernel's run_kselftest.sh), the harness, the example modules and
+# their selftests (examples/), the fault scenarios (scripts/faults/) and
+# the in-VM script (scripts/vm-init.sh as /init).
 set -euo pipefail
 out=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +36,15 @@ for t in $progs; do
 	ln -s "/selftests/${t#dynasync:}" "$stage/kselftest/dynasync/${t#dynasync:}"
 done
 cp "$b/dynasync" "$stage/bin/dynasync"
+# Example modules on the runtime (examples/NAME): /examples/NAME.ko and
+# their selftests /examples/NAME_test, run by vm-init.sh next to dynasync.
+mkdir -p "$stage/examples"
+for t in "$b"/examples/*_test; do
+	[ -e "$t" ] || continue
+	name=${t##*/}
+	name=${name%_test}
+	cp "$top/examples/$name/$name.ko" "$t" "$stage/examples/"
+done
 # In-VM scenario scripts, when there are any.
 for f in "$top"/scripts/vm/*.sh; do
 	[ -e "$f" ] && install -m 0755 "$f" "$stage/scripts/"

@@ -6,8 +6,10 @@
 # /scripts/faults/NAME.sh; ds_bench_args=--ops:4000:--qd:1,8 are `dynasync
 # bench`'s options (colons for spaces) in mode bench. Mode selftests runs
 # the selftests alone; ds_selftest=NAME[,NAME...] limits them to
-# /selftests/NAME (e.g. dynasync_trace_test). Mode kselftest runs them
-# through the kernel's run_kselftest.sh (/kselftest, see mkinitramfs.sh).
+# /selftests/NAME (e.g. dynasync_trace_test) or an example module
+# (/examples/NAME.ko, e.g. ramreader). Mode check runs the examples after
+# dynasync's selftests. Mode kselftest runs the selftests through the
+# kernel's run_kselftest.sh (/kselftest, see mkinitramfs.sh).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -174,6 +176,26 @@ scenario() {
 	reset_state
 }
 
+# example NAME: an example module on the runtime (examples/NAME), loaded
+# next to dynasync: insmod, its selftest, rmmod, and its exit's report of
+# 0 live allocations (its platform layer's own count).
+example() {
+	check "example $1: insmod /examples/$1.ko (dynasync loaded too)" insmod "/examples/$1.ko" ||
+		return
+	selftest "/examples/$1_test"
+	check "example $1: rmmod" rmmod "$1"
+	check "example $1: unload reports 0 live allocations" \
+		sh -c "dmesg | grep '$1: unloading: ' | tail -n 1 | grep -q ': 0 live allocations'"
+}
+
+examples() {
+	for ko in /examples/*.ko; do
+		[ -e "$ko" ] || continue
+		name=${ko##*/}
+		example "${name%.ko}"
+	done
+}
+
 run_scenarios() {
 	save_params
 	reset_state
@@ -194,6 +216,7 @@ if [ $rc -eq 0 ]; then
 		for t in /selftests/*; do
 			selftest "$t"
 		done
+		examples
 		check "harness: version" dynasync version
 		# The harness's verified workload: every object kind x every
 		# storage strategy, every method, each completion checked against
@@ -227,6 +250,10 @@ if [ $rc -eq 0 ]; then
 		sel=$(sed -n 's/.*ds_selftest=\([A-Za-z0-9_,-]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 		[ -n "$sel" ] || sel=$(cd /selftests && echo *)
 		for t in $sel; do
+			if [ -e "/examples/$t.ko" ]; then
+				example "$t"
+				continue
+			fi
 			selftest "/selftests/$t"
 		done
 		;;

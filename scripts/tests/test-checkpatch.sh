@@ -1,5 +1,5 @@
 #!/bin/bash
-# Kernel style: every C source and C header (.h; C++ headers are .hpp) of the module, the uapi and the
+# Kernel style: every C source and C header (.h; C++ headers are .hpp) of the module, the uapi, the examples and the
 # selftests passes the kernel's checkpatch.pl with no ERROR (warnings are
 # shown, not counted). checkpatch comes from Debian's linux-source-6.1.
 set -uo pipefail
@@ -17,7 +17,8 @@ n=0
 fail=0
 echo "TAP version 13"
 cd "$top"
-for f in $(git ls-files 'kmod/*.c' 'kmod/*.h' 'uapi/*.h' 'selftests/*.c' 'selftests/*.h'); do
+for f in $(git ls-files 'kmod/*.c' 'kmod/*.h' 'uapi/*.h' 'selftests/*.c' 'selftests/*.h' \
+	'examples/*.c' 'examples/*.h'); do
 	n=$((n + 1))
 	out=$(perl "$cp_dir/scripts/checkpatch.pl" --no-tree --terse -f "$f" 2>&1)
 	if grep -q ': ERROR:' <<< "$out"; then

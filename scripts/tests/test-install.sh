@@ -205,7 +205,7 @@ neg=$tmp/neg
 mkdir -p "$neg"
 cp -r "$src/Kbuild" "$src/kmod" "$src/uapi" "$src/scripts" "$neg/"
 find "$neg" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \) -delete
-sed -i '/^MODULE_PARM_DESC(track_high_water/d' "$neg/kmod/dev_objects.c"
+sed -i '/^MODULE_PARM_DESC(track_high_water/d' "$neg/kmod/dev_params.c"
 printf 'static int undescribed;\nmodule_param(undescribed, int, 0444);\n' >> "$neg/kmod/main.c"
 make -C "/lib/modules/$rel/build" M="$neg" modules > "$logs/neg-build.log" 2>&1
 out=$(bash "$neg/scripts/check-modinfo.sh" "$neg/dynasync.ko" "$rel" 2>&1)

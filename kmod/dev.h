@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The device's per-file object table and call entry points (C only). */
-#ifndef DYNASYNC_DEV_OBJECTS_H
-#define DYNASYNC_DEV_OBJECTS_H
+/* The device's entry points for main.c (C only): one per ioctl, and uring_cmd. */
+#ifndef DYNASYNC_DEV_H
+#define DYNASYNC_DEV_H
 
 struct file;
 struct io_uring_cmd;
