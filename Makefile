@@ -78,21 +78,24 @@ install: module
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KDIR_REL)
 
 # ---- kselftest programs (C: the 6.1 harness is C only), static ----------
-$(KSFT)/kselftest_harness.h: | deps
+# One build description: selftests/Makefile on the kernel's lib.mk, here
+# with lib.mk and the harness headers extracted from Debian's 6.1 source
+# (the same file builds them inside a kernel tree: see the README).
+# The kernel's runner too: the VM's mode kselftest runs the programs with
+# run_kselftest.sh (scripts/mkinitramfs.sh lays them out for it).
+KSFT_FILES := lib.mk kselftest_harness.h kselftest.h run_kselftest.sh kselftest/runner.sh
+KSFT_PATHS := $(addprefix $(KSFT)/,$(KSFT_FILES))
+$(KSFT_PATHS) &: | deps
 	@mkdir -p $(KSFT)
 	tar -xJf $(KSRC_TAR) -C $(KSFT) --strip-components=4 \
-		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
-		linux-source-6.1/tools/testing/selftests/kselftest.h
+		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
+	@touch $(KSFT_PATHS)
 
-SELFTESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
-
-# kselftest builds with -Wall only: the harness macros trip -Wextra.
-# -luring: calls go through IORING_OP_URING_CMD too (liburing-dev's static lib).
-$(B)/selftests/%: selftests/%.c $(wildcard selftests/*.h) uapi/dynasync.h $(KSFT)/kselftest_harness.h
-	@mkdir -p $(@D)
-	$(CC) -Wall -Werror -O2 -g -static -pthread -I$(KSFT) -I. -o $@ $< -luring
-
-selftests: $(SELFTESTS)
+# -Werror here (lib.mk's USERCFLAGS), not in selftests/Makefile: a kernel
+# tree's compiler may warn where this one does not.
+selftests: $(KSFT_PATHS)
+	@mkdir -p $(B)/selftests
+	$(MAKE) -C selftests OUTPUT=$(B)/selftests KSFT_DIR=$(KSFT) USERCFLAGS=-Werror
 
 # ---- the example module (examples/ramreader), built against the runtime
 # the way a user's module is: its own Kbuild includes kmod/dynasync-rt.kbuild

@@ -1,14 +1,15 @@
 #!/bin/busybox sh
 # /init of the test VM. Kernel messages go to the console (ttyS0); test
 # output goes to ttyS1 so the two never interleave. The mode comes from the
-# kernel command line (ds_mode=check|run|faults|bench|selftests); ds_scenario=NAME[,NAME...]
+# kernel command line (ds_mode=check|run|faults|bench|selftests|kselftest); ds_scenario=NAME[,NAME...]
 # limits the fault scenarios (modes check and faults) to
 # /scripts/faults/NAME.sh; ds_bench_args=--ops:4000:--qd:1,8 are `dynasync
 # bench`'s options (colons for spaces) in mode bench. Mode selftests runs
 # the selftests alone; ds_selftest=NAME[,NAME...] limits them to
 # /selftests/NAME (e.g. dynasync_trace_test) or an example module
 # (/examples/NAME.ko, e.g. ramreader). Mode check runs the examples after
-# dynasync's selftests.
+# dynasync's selftests. Mode kselftest runs the selftests through the
+# kernel's run_kselftest.sh (/kselftest, see mkinitramfs.sh).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -48,6 +49,18 @@ commented() {
 	st=$?
 	sed 's/^/# /' /tmp/commented.out
 	return $st
+}
+
+# selftest PATH: one kselftest program; its TAP lines count as they are
+# (kselftest_harness.h's "ok N name" per test), then a comment with its
+# exit status and time (selftests/settings' timeout covers the slowest).
+selftest() {
+	echo "# selftest: $1"
+	t0=$(date +%s)
+	"$1"
+	st=$?
+	echo "# selftest: $1: exit status $st in $(($(date +%s) - t0)) s"
+	[ "$st" -eq 0 ] || rc=1
 }
 
 kmemleak=/sys/kernel/debug/kmemleak
@@ -169,8 +182,7 @@ scenario() {
 example() {
 	check "example $1: insmod /examples/$1.ko (dynasync loaded too)" insmod "/examples/$1.ko" ||
 		return
-	echo "# selftest: /examples/$1_test"
-	"/examples/$1_test" || rc=1
+	selftest "/examples/$1_test"
 	check "example $1: rmmod" rmmod "$1"
 	check "example $1: unload reports 0 live allocations" \
 		sh -c "dmesg | grep '$1: unloading: ' | tail -n 1 | grep -q ': 0 live allocations'"
@@ -202,8 +214,7 @@ if [ $rc -eq 0 ]; then
 	case "$mode" in
 	check)
 		for t in /selftests/*; do
-			echo "# selftest: $t"
-			"$t" || rc=1
+			selftest "$t"
 		done
 		examples
 		check "harness: version" dynasync version
@@ -243,9 +254,28 @@ if [ $rc -eq 0 ]; then
 				example "$t"
 				continue
 			fi
-			echo "# selftest: /selftests/$t"
-			"/selftests/$t" || rc=1
+			selftest "/selftests/$t"
 		done
+		;;
+	kselftest)
+		# The selftests through the kernel's own runner, as after
+		# "make -C tools/testing/selftests TARGETS=dynasync install":
+		# one TAP line per program ("ok N selftests: dynasync: NAME"),
+		# each program's own TAP indented as comments. The runner exits
+		# 0 either way: a "not ok" line fails the mode. Through a pipe,
+		# not a file: the runner appends the programs' output to
+		# /dev/stdout, which would reopen a file at its own offset.
+		# devtmpfs has no /dev/std* links (udev makes them elsewhere).
+		[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+		[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+		[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
+		{
+			/kselftest/run_kselftest.sh 2>&1
+			echo $? >/tmp/kselftest.st
+		} | tee /tmp/kselftest.out
+		[ "$(cat /tmp/kselftest.st)" = 0 ] || rc=1
+		grep -q '^not ok ' /tmp/kselftest.out && rc=1
+		grep -q '^ok ' /tmp/kselftest.out || rc=1
 		;;
 	bench)
 		# The JSON goes to this serial line, each line prefixed, for

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Usage: vm.sh MODE INITRD OUTDIR
 # Boots the test VM (QEMU, TCG unless VM_KVM=1) with the initramfs, which
-# runs scripts/vm-init.sh in MODE (check|run|faults|selftests); VM_SCENARIO=NAME[,NAME]
+# runs scripts/vm-init.sh in MODE (check|run|faults|selftests|kselftest|bench); VM_SCENARIO=NAME[,NAME]
 # runs only those fault scenarios (scripts/faults/NAME.sh; modes check and faults).
 # Saves console.log (kernel) and results.log (test output) in OUTDIR. Fails
 # on a nonzero in-VM status, a missing exit marker (crash, hang, timeout)

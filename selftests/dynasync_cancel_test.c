@@ -8,7 +8,7 @@
  * the ring): -ECANCELED exactly once (STATS.cancelled), frames destroyed,
  * an iterator not advanced, a linked call that was never issued without
  * effect. Those tests SKIP without the flag (6.1, where a torn-down ring
- * waits for its calls: dynasync_calls_test's ring_exit_with_calls_in_flight
+ * waits for its calls: dynasync_uring_test's ring_exit_with_calls_in_flight
  * checks that). On both kernels: IORING_OP_ASYNC_CANCEL and
  * IORING_REGISTER_SYNC_CANCEL never reach a URING_CMD (-ENOENT, the call
  * runs on), and teardown racing with completions and deadlines still
@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "selftests/dynasync_util.h"
+#include "dynasync_util.h"
 
 #define MS(x) ((__u64)(x) * NSEC_PER_MSEC)
 
@@ -560,6 +560,20 @@ TEST_F(cancel, cancel_uring_cmd_and_blocking_call)
 	expect_item(_metadata, ds, t, 0);
 }
 
+/* @k endless tickers of 1..3 ms over the strategies, for the races. */
+static void race_tickers(struct __test_metadata *_metadata, struct ds *ds,
+			 int *h, int k)
+{
+	struct dynasync_storage st;
+	int i;
+
+	for (i = 0; i < k; i++) {
+		st = ds_storage(DYNASYNC_STRATEGY_BOXED + i % DYNASYNC_STRATEGY_MAX);
+		h[i] = create_ticker(ds, &st, MS(1 + i % 3), 1ULL << 40);
+		ASSERT_LT(0, h[i]);
+	}
+}
+
 /*
  * CANCEL racing completions and deadlines: tickers of 1..3 ms under
  * deadlines of 1..3 ms, each call's CANCEL 0..3 ms after the submission.
@@ -572,7 +586,6 @@ TEST_F(cancel, cancel_races_completion_and_deadline_exactly_once)
 	enum { K = 16, ROUNDS = 40 };
 	struct ds *ds = &self->ds;
 	struct dynasync_call_out o[K];
-	struct dynasync_storage st;
 	struct dynasync_call c;
 	struct dynasync_stats s;
 	struct ds_cqe cqe[K];
@@ -580,12 +593,9 @@ TEST_F(cancel, cancel_races_completion_and_deadline_exactly_once)
 	__u32 seed = 777;
 	int h[K], i, r, n, res;
 
-	for (i = 0; i < K; i++) {
-		st = ds_storage(DYNASYNC_STRATEGY_BOXED + i % DYNASYNC_STRATEGY_MAX);
-		h[i] = create_ticker(ds, &st, MS(1 + i % 3), 1ULL << 40);
-		ASSERT_LT(0, h[i]);
+	race_tickers(_metadata, ds, h, K);
+	for (i = 0; i < K; i++)
 		uds[i] = i + 1;
-	}
 	for (r = 0; r < ROUNDS; r++) {
 		for (i = 0; i < K; i++) {
 			struct io_uring_sqe *sqe;
@@ -642,7 +652,6 @@ TEST_F(cancel, teardown_races_completion_and_deadline_exactly_once)
 	enum { K = 16, ROUNDS = 40 };
 	struct ds *ds = &self->ds;
 	struct dynasync_call_out o[K];
-	struct dynasync_storage st;
 	struct dynasync_call c;
 	struct dynasync_stats s;
 	struct io_uring_cqe *cqe;
@@ -650,11 +659,7 @@ TEST_F(cancel, teardown_races_completion_and_deadline_exactly_once)
 	__u32 seed = 12345;
 	int h[K], seen[K], r, i;
 
-	for (i = 0; i < K; i++) {
-		st = ds_storage(DYNASYNC_STRATEGY_BOXED + i % DYNASYNC_STRATEGY_MAX);
-		h[i] = create_ticker(ds, &st, MS(1 + i % 3), 1ULL << 40);
-		ASSERT_LT(0, h[i]);
-	}
+	race_tickers(_metadata, ds, h, K);
 	for (r = 0; r < ROUNDS; r++) {
 		if (!ds->ring_up) {
 			ASSERT_EQ(0, io_uring_queue_init(64, &ds->ring,

@@ -1,16 +1,262 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dynasync per-file byte limit (max_file_bytes, -EDQUOT), STATS.bytes, the
- * other limits' refusals leaving the file as it was, and memory cgroup
- * accounting of a file's allocations (__GFP_ACCOUNT). Tests that change a
- * module parameter restore it in the fixture teardown.
+ * dynasync per-file limits set through the module parameters:
+ * max_objects (-EMFILE), max_inflight (-ENOBUFS), max_call_ms (every
+ * call's deadline capped), their ranges; the per-file byte limit
+ * (max_file_bytes, -EDQUOT), STATS.bytes, the other limits' refusals
+ * leaving the file as it was; and memory cgroup accounting of a file's
+ * allocations (__GFP_ACCOUNT). Tests that change a module parameter
+ * restore it in the fixture teardown.
  */
+
 #define _GNU_SOURCE
-#include <sys/mount.h>
-#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "dynasync_util.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#define U64_MAX		(~0ULL)
+
+/* ---- per-file limits and module parameters -------------------------------- */
+
+static const char * const param_names[] = {
+	"max_objects", "max_inflight", "max_call_ms"
+};
+
+FIXTURE(limits)
+{
+	struct ds ds;
+	long saved[3];
+	struct dynasync_storage boxed;
+};
+
+FIXTURE_SETUP(limits)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		self->saved[i] = ds_param_read(param_names[i]);
+		ASSERT_LT(0, self->saved[i]) {
+			TH_LOG("%s%s: %ld", DS_PARAM_DIR, param_names[i],
+			       self->saved[i]);
+		}
+	}
+	ASSERT_EQ(0, ds_open(&self->ds, false, true));
+	self->boxed = ds_storage(DYNASYNC_STRATEGY_BOXED);
+}
+
+FIXTURE_TEARDOWN(limits)
+{
+	int i;
+
+	/* Restore the limits first: the teardown's calls may need them. */
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, ds_param_set(param_names[i], self->saved[i]));
+	ds_teardown(_metadata, &self->ds);
+}
+
+TEST_F(limits, defaults)
+{
+	EXPECT_EQ(1024, self->saved[0]);
+	EXPECT_EQ(256, self->saved[1]);
+	EXPECT_EQ(10000, self->saved[2]);
+}
+
+TEST_F(limits, out_of_range_writes_einval)
+{
+	static const char * const bad[] = {
+		"0", "65537", "100000", "abc", "-1", "1x",
+	};
+	static const char * const bad_ms[] = {
+		"0", "60001", "1000000", "abc", "-1", "10s",
+	};
+	size_t i, p;
+
+	for (p = 0; p < 2; p++) {
+		for (i = 0; i < ARRAY_SIZE(bad); i++) {
+			EXPECT_EQ(-EINVAL, ds_param_write(param_names[p], bad[i])) {
+				TH_LOG("%s <- '%s'", param_names[p], bad[i]);
+			}
+		}
+		/* A refused write leaves the value alone. */
+		EXPECT_EQ(self->saved[p], ds_param_read(param_names[p]));
+		/* The bounds themselves are accepted. */
+		EXPECT_EQ(0, ds_param_write(param_names[p], "1"));
+		EXPECT_EQ(1, ds_param_read(param_names[p]));
+		EXPECT_EQ(0, ds_param_write(param_names[p], "65536"));
+		EXPECT_EQ(65536, ds_param_read(param_names[p]));
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_ms); i++) {
+		EXPECT_EQ(-EINVAL, ds_param_write("max_call_ms", bad_ms[i])) {
+			TH_LOG("max_call_ms <- '%s'", bad_ms[i]);
+		}
+	}
+	EXPECT_EQ(self->saved[2], ds_param_read("max_call_ms"));
+	EXPECT_EQ(0, ds_param_write("max_call_ms", "1"));
+	EXPECT_EQ(1, ds_param_read("max_call_ms"));
+	EXPECT_EQ(0, ds_param_write("max_call_ms", "60000"));
+	EXPECT_EQ(60000, ds_param_read("max_call_ms"));
+}
+
+/* Values past what the parameter's type holds are out of range too. */
+TEST_F(limits, overflowing_writes_einval)
+{
+	static const char * const bad[] = {
+		"4294967297", "99999999999999999999",
+	};
+	size_t i, p;
+
+	for (p = 0; p < 3; p++) {
+		for (i = 0; i < ARRAY_SIZE(bad); i++) {
+			EXPECT_EQ(-EINVAL, ds_param_write(param_names[p], bad[i])) {
+				TH_LOG("%s <- '%s'", param_names[p], bad[i]);
+			}
+		}
+		EXPECT_EQ(self->saved[p], ds_param_read(param_names[p]));
+	}
+}
+
+TEST_F(limits, max_objects_emfile)
+{
+	struct ds *ds = &self->ds;
+	struct dynasync_call_out o;
+	struct dynasync_stats st;
+	struct ds other;
+	int a, b, g, i;
+
+	ASSERT_EQ(0, ds_param_set("max_objects", 3));
+	a = create_counter(ds, &self->boxed, 0, 5);
+	b = create_counter(ds, &self->boxed, 10, 5);
+	g = create_gadget(ds, &self->boxed, 0);
+	ASSERT_LT(0, a);
+	ASSERT_LT(0, b);
+	ASSERT_LT(0, g);
+	EXPECT_EQ(-EMFILE, create_counter(ds, &self->boxed, 0, 1));
+	EXPECT_EQ(-EMFILE, create_gadget(ds, &self->boxed, 0));
+	/* COMPONENTS makes an object too: the same limit, on both paths. */
+	ASSERT_EQ(0, ds_method(_metadata, ds, g, DYNASYNC_METHOD_AUGMENT,
+			       DYNASYNC_COMPONENT_BOLT, 1, &o));
+	EXPECT_EQ(-EMFILE, ds_method(_metadata, ds, g,
+				     DYNASYNC_METHOD_COMPONENTS, 0, 0, &o));
+	ds->uring = true;
+	EXPECT_EQ(-EMFILE, ds_method(_metadata, ds, g,
+				     DYNASYNC_METHOD_COMPONENTS, 0, 0, &o));
+	ds->uring = false;
+	ASSERT_EQ(0, ds_stats(ds->fd, &st));
+	EXPECT_EQ(3, st.objects);
+	/* Per file: another file has its own three. */
+	ASSERT_EQ(0, ds_open(&other, false, false));
+	for (i = 0; i < 3; i++)
+		EXPECT_LT(0, create_counter(&other, &self->boxed, i, 1));
+	EXPECT_EQ(-EMFILE, create_counter(&other, &self->boxed, 0, 1));
+	close(other.fd);
+	/* A slot freed is a slot usable again. */
+	ASSERT_EQ(0, ds_destroy(ds, a));
+	a = ds_method(_metadata, ds, g, DYNASYNC_METHOD_COMPONENTS, 0, 0, &o);
+	ASSERT_LT(0, a);
+	ds_track(ds, a);
+	EXPECT_EQ(a, o.handle);
+	EXPECT_EQ(-EMFILE, create_counter(ds, &self->boxed, 0, 1));
+	expect_item(_metadata, ds, a, 0);
+	expect_item(_metadata, ds, b, 10);
+}
+
+TEST_F(limits, max_objects_raised_allows_more)
+{
+	struct ds *ds = &self->ds;
+	int i;
+
+	ASSERT_EQ(0, ds_param_set("max_objects", 2));
+	ASSERT_LT(0, create_counter(ds, &self->boxed, 0, 1));
+	ASSERT_LT(0, create_counter(ds, &self->boxed, 0, 1));
+	EXPECT_EQ(-EMFILE, create_counter(ds, &self->boxed, 0, 1));
+	ASSERT_EQ(0, ds_param_set("max_objects", 40));
+	for (i = 2; i < 40; i++)
+		ASSERT_LT(0, create_counter(ds, &self->boxed, i, 1));
+	EXPECT_EQ(-EMFILE, create_counter(ds, &self->boxed, 0, 1));
+}
+
+TEST_F(limits, max_inflight_enobufs)
+{
+	struct ds *ds = &self->ds;
+	struct dynasync_call_out o[4];
+	struct dynasync_call c;
+	struct ds_cqe cqe[4];
+	__u64 uds[3] = { 101, 102, 103 };
+	int t[3], cnt, i, n;
+
+	ASSERT_EQ(0, ds_param_set("max_inflight", 2));
+	for (i = 0; i < 3; i++) {
+		t[i] = create_ticker(ds, &self->boxed, 300 * NSEC_PER_MSEC, 2);
+		ASSERT_LT(0, t[i]);
+	}
+	cnt = create_counter(ds, &self->boxed, 70, 3);
+	ASSERT_LT(0, cnt);
+	/* Two calls in flight: the limit. */
+	for (i = 0; i < 2; i++) {
+		c = ds_mkcall(t[i], DYNASYNC_METHOD_NEXT, 0, 0, &o[i]);
+		ASSERT_EQ(0, ds_submit_call(&ds->ring, ds->fd, &c, uds[i]));
+	}
+	ASSERT_EQ(0, ds_wait_inflight(ds->fd, 2, 1000));
+	/* A third, on either path, even a ready-at-once one: -ENOBUFS. */
+	c = ds_mkcall(t[2], DYNASYNC_METHOD_NEXT, 0, 0, &o[2]);
+	ASSERT_EQ(0, ds_submit_call(&ds->ring, ds->fd, &c, uds[2]));
+	ASSERT_EQ(0, ds_wait_cqe(&ds->ring, &cqe[0], DS_WAIT_MS));
+	EXPECT_EQ(uds[2], cqe[0].ud);
+	EXPECT_EQ(-ENOBUFS, cqe[0].res);
+	EXPECT_EQ(-ENOBUFS, ds_method(_metadata, ds, t[2],
+				      DYNASYNC_METHOD_NEXT, 0, 0, &o[3]));
+	EXPECT_EQ(-ENOBUFS, ds_method(_metadata, ds, cnt,
+				      DYNASYNC_METHOD_NEXT, 0, 0, &o[3]));
+	/* The two complete, once each, with their items. */
+	n = ds_reap(_metadata, &ds->ring, cqe, 2);
+	ASSERT_EQ(2, n);
+	ds_expect_once(_metadata, cqe, n, uds);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(1, ds_cqe_res(_metadata, cqe, n, uds[i]));
+		EXPECT_EQ(0, o[i].value);
+	}
+	/* Below the limit again; the refused calls advanced nothing. */
+	expect_item(_metadata, ds, cnt, 70);
+	expect_item(_metadata, ds, t[2], 0);
+}
+
+TEST_F(limits, max_call_ms_caps_every_call)
+{
+	struct ds *ds = &self->ds;
+	struct dynasync_call_out o;
+	struct dynasync_call c;
+	int t;
+
+	ASSERT_EQ(0, ds_param_set("max_call_ms", 50));
+	t = create_ticker(ds, &self->boxed, 400 * NSEC_PER_MSEC, 2);
+	ASSERT_LT(0, t);
+	/* deadline 0 means the cap: 50 ms < the 400 ms period. */
+	c = ds_mkcall(t, DYNASYNC_METHOD_NEXT, 0, 0, &o);
+	EXPECT_EQ(-ETIMEDOUT, call_ioctl(ds, &c));
+	EXPECT_EQ(-ETIMEDOUT, call_uring(_metadata, ds, &c));
+	/* Above the new cap: -EINVAL; at it: accepted (and times out). */
+	c.deadline_ns = 50 * NSEC_PER_MSEC + 1;
+	EXPECT_EQ(-EINVAL, call_ioctl(ds, &c));
+	EXPECT_EQ(-EINVAL, call_uring(_metadata, ds, &c));
+	c.deadline_ns = 50 * NSEC_PER_MSEC;
+	EXPECT_EQ(-ETIMEDOUT, call_ioctl(ds, &c));
+	/* Nothing advanced. */
+	ASSERT_EQ(0, ds_param_set("max_call_ms", self->saved[2]));
+	expect_item(_metadata, ds, t, 0);
+}
+
+/* ---- the per-file byte limit ---------------------------------------------- */
 
 #define DS_DEFAULT_FILE_BYTES	(64ULL << 20)
 #define DS_MIN_FILE_BYTES	4096ULL

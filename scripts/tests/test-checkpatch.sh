@@ -17,7 +17,8 @@ n=0
 fail=0
 echo "TAP version 13"
 cd "$top"
-for f in $(git ls-files 'kmod/*.c' 'kmod/*.h' 'uapi/*.h' 'selftests/*.c' 'examples/*.c' 'examples/*.h'); do
+for f in $(git ls-files 'kmod/*.c' 'kmod/*.h' 'uapi/*.h' 'selftests/*.c' 'selftests/*.h' \
+	'examples/*.c' 'examples/*.h'); do
 	n=$((n + 1))
 	out=$(perl "$cp_dir/scripts/checkpatch.pl" --no-tree --terse -f "$f" 2>&1)
 	if grep -q ': ERROR:' <<< "$out"; then
