@@ -19,10 +19,10 @@ public:
 	{
 		calls++;
 		if (n == 0)
-			co_return 0;
+			co_return ds::Ok{0};
 		Recursive &self = *this;
 		DS_CO_TRY(int d, co_await self.down(n - 1, s));
-		co_return d + 1;
+		co_return ds::Ok{d + 1};
 	}
 	int calls = 0;
 };

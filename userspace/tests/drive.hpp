@@ -25,6 +25,20 @@ struct Outcome {
 	}
 };
 
+// Future<void>: the errno alone.
+template <>
+struct Outcome<void> {
+	int calls = 0;
+	int err = 1;
+
+	static void record(void *ctx, ds::Result<void> &&r)
+	{
+		auto *o = static_cast<Outcome *>(ctx);
+		o->calls++;
+		o->err = r.error();
+	}
+};
+
 // Runs queued work and fires timers (advancing the fake clock) until
 // nothing is left to do.
 inline void drive()

@@ -37,7 +37,7 @@ public:
 		co_await ds::sleep_for(1000000); // 1 ms on an hrtimer
 		if (broken)
 			co_return ds::Err{-DS_ETIMEDOUT};
-		co_return 21 + reads++;
+		co_return ds::Ok{21 + reads++};
 	}
 	bool broken = false;
 	int reads = 0;
@@ -50,7 +50,7 @@ ds::Future<int> average(Thermometer &t, ds::Storage &s)
 {
 	DS_CO_TRY(int a, co_await t.read(s));	// dyn call
 	DS_CO_TRY(int b, co_await t.read(s));
-	co_return (a + b) / 2;
+	co_return ds::Ok{(a + b) / 2};
 }
 
 ds::Future<int> read_static(SlowSensor &t, ds::Storage &s)
