@@ -3,10 +3,13 @@
 // consuming calls, argument adaptation, impl-Trait return.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "drive.hpp"
 #include "fixture.h"
 #include "rt/dyn.hpp"
 #include "traits/async_iterator.hpp"
+#include "traits/recursive.hpp"
 #include "traits/widget.hpp"
 
 namespace {
@@ -107,6 +110,67 @@ TEST_F(DynTest, LayoutTableSizesInlineSlotsExactly)
 	Outcome<ds::Next> o;
 	run_to_end(largest_it->next(short_slot), o);
 	EXPECT_EQ(-DS_E2BIG, o.err);
+}
+
+// DS_TRAIT's generated pieces: ids in list order, names, and the probe of
+// a default-constructed impl equal to the probe of an instance.
+TEST_F(DynTest, DeclaredTraitsGenerateIdsNamesAndProbes)
+{
+	static_assert(ds::AsyncIterator::kMethods == 1 && ds::AsyncIterator::kNext == 0);
+	static_assert(ds::Widget::kMethods == 2);
+	static_assert(ds::Widget::kAugment == 0 && ds::Widget::kTransmit == 1);
+	static_assert(ds::Recursive::kMethods == 1 && ds::Recursive::kDown == 0);
+	static_assert(ds::Implements<ds::Ticker, ds::AsyncIterator>);
+	static_assert(ds::Implements<ds::Gadget, ds::Widget>);
+	static_assert(ds::Implements<ds::Descend, ds::Recursive>);
+	static_assert(!ds::Implements<ds::Gadget, ds::AsyncIterator>);
+	EXPECT_STREQ("next", ds::AsyncIterator::kMethodNames[ds::AsyncIterator::kNext]);
+	EXPECT_STREQ("augment_dyn", ds::Widget::kMethodNames[ds::Widget::kAugment]);
+	EXPECT_STREQ("transmit", ds::Widget::kMethodNames[ds::Widget::kTransmit]);
+	EXPECT_STREQ("down", ds::Recursive::kMethodNames[ds::Recursive::kDown]);
+
+	long calls = host::alloc_calls();
+	ds::LayoutTable<ds::AsyncIterator> by_type, by_instance;
+	by_type.add<ds::Counter>();
+	by_type.add<ds::Ticker>();
+	by_type.add<ds::Map>();
+	by_type.add<ds::Take>();
+	by_type.add<ds::Chain>();
+	ds::Counter counter(5, 5);
+	ds::Ticker ticker;
+	ds::Map map;
+	ds::Take take;
+	ds::Chain chain;
+	by_instance.add(counter);
+	by_instance.add(ticker);
+	by_instance.add(map);
+	by_instance.add(take);
+	by_instance.add(chain);
+	EXPECT_EQ(5u, by_type.impls());
+	EXPECT_EQ(by_instance.slot_size(), by_type.slot_size());
+	EXPECT_EQ(by_instance.method(ds::AsyncIterator::kNext),
+		  by_type.method(ds::AsyncIterator::kNext));
+	size_t ticker_frame = ds::probe_frame([&](Storage &p) { return ticker.Ticker::next(p); });
+	size_t chain_frame = ds::probe_frame([&](Storage &p) { return chain.Chain::next(p); });
+	EXPECT_EQ(std::max(ticker_frame, chain_frame), by_type.slot_size());
+	EXPECT_EQ(5u, counter.position()) << "the probe ran a body";
+	EXPECT_EQ(calls, host::alloc_calls()) << "the probe allocated";
+
+	size_t w[ds::Widget::kMethods];
+	ds::probe_impl<ds::Widget, ds::Gadget>(w);
+	EXPECT_EQ(0u, w[ds::Widget::kAugment]);
+	ds::Gadget g;
+	EXPECT_EQ(ds::probe_frame([&](Storage &p) {
+			  ds::DynBox<ds::Widget> none;
+			  ds::Sink sink;
+			  return g.Gadget::transmit(ds::Consume<ds::Widget>(none), sink, p);
+		  }),
+		  w[ds::Widget::kTransmit]);
+	size_t r[1];
+	ds::probe_impl<ds::Recursive, ds::Descend>(r);
+	ds::Descend d;
+	EXPECT_EQ(ds::probe_frame([&](Storage &p) { return d.Descend::down(3, p); }), r[0]);
+	EXPECT_EQ(0, d.calls);
 }
 
 TEST_F(DynTest, ArgumentAdaptationTakesUnrelatedTypes)

@@ -8,47 +8,78 @@
 #include "fixture.h"
 
 // GUIDE-BEGIN
-#include "rt/dyn.hpp"	 // DynBox, make_in, LayoutTable, probe_frame
-#include "rt/future.hpp" // Future<T>, Result<T>, DS_CO_TRY
+#include "rt/dyn.hpp"	 // DynBox, make_in, LayoutTable
+#include "rt/future.hpp" // Future<T>, Result<T>, Ok, Err, DS_CO_TRY, DS_CO_FAIL
 #include "rt/sleep.hpp"	 // sleep_for
 #include "rt/storage.hpp" // Boxed, InlineSlot, MaybeBoxed, Cached, TaskStack, ReservePool
+#include "rt/trait.hpp"	 // DS_TRAIT, ds::Implements
 
-// 1. Declare a trait: an abstract class whose async methods return
-//    ds::Future<T> and take the caller's ds::Storage& (the frame lives there).
+// 1. Declare a trait once: one line X(id, T, name, params...) per async
+//    method `ds::Future<T> name(params..., ds::Storage &)`; the caller's
+//    storage, where the call's frame lives, always comes last. DS_TRAIT
+//    makes the pure virtuals, the method ids, the layout probe and the
+//    compile-time check of impls from that list.
+#define THERMOMETER_METHODS(X) \
+	X(kRead, int, read)    \
+	X(kCalibrate, void, calibrate, int)
+
 class Thermometer {
-public:
-	static constexpr size_t kMethods = 1;
-	virtual ~Thermometer() = default;
-	virtual ds::Future<int> read(ds::Storage &s) = 0;
-
-	// For the layout table: each method probed statically, body never runs.
-	template <class Impl>
-	static void probe(Impl &t, size_t out[kMethods]) noexcept
-	{
-		out[0] = ds::probe_frame([&](ds::Storage &p) { return t.Impl::read(p); });
-	}
+	DS_TRAIT(Thermometer, THERMOMETER_METHODS)
 };
 
-// 2. Implement it. A coroutine body: co_await, co_return a value or an errno.
+// 2. Implement it. A coroutine body: co_await, then co_return a value
+//    (ds::Ok{v}: in a Future<int> a bare integer could be an errno and is
+//    refused) or an error (ds::Err{-E...}). A body that makes no nested
+//    call leaves its storage parameter unnamed.
 class SlowSensor final : public Thermometer {
 public:
-	ds::Future<int> read(ds::Storage &s) override
+	ds::Future<int> read(ds::Storage &) override
 	{
 		co_await ds::sleep_for(1000000); // 1 ms on an hrtimer
 		if (broken)
 			co_return ds::Err{-DS_ETIMEDOUT};
-		co_return ds::Ok{21 + reads++};
+		co_return ds::Ok{21 + offset + reads++};
+	}
+	// Future<void>: `co_return;`, and DS_CO_FAIL(e) for an error.
+	ds::Future<void> calibrate(int by, ds::Storage &) override
+	{
+		co_await ds::sleep_for(1000);
+		if (by < -10 || by > 10)
+			DS_CO_FAIL(-DS_EINVAL);
+		offset = by;
+		co_return;
 	}
 	bool broken = false;
+	int offset = 0;
 	int reads = 0;
 };
 
+// Ready at once: no frame at all (ready_in runs the body now; under the
+// layout probe it does not run, and the probe reports 0 bytes).
+class FixedSensor final : public Thermometer {
+public:
+	ds::Future<int> read(ds::Storage &s) override
+	{
+		return ds::Future<int>::ready_in(s, [] { return ds::Ok{20}; });
+	}
+	ds::Future<void> calibrate(int, ds::Storage &s) override
+	{
+		return ds::Future<void>::ready_in(s, [] {});
+	}
+};
+
+// The compiler checks every method: a missing one or another signature
+// fails here (and where the impl is registered), naming the method.
+static_assert(ds::Implements<SlowSensor, Thermometer>);
+static_assert(ds::Implements<FixedSensor, Thermometer>);
+
 // 3. Call it. Dynamically through the trait, or statically on the concrete
-//    (final) type. Awaiting yields ds::Result<int>: a value or -errno, and
-//    allocation failure is just another errno.
+//    (final) type. Awaiting yields ds::Result<T>: a value or -errno, and
+//    allocation failure is just another errno. DS_CO_TRY returns the
+//    errno from any Future<T> (void too) or binds the value.
 ds::Future<int> average(Thermometer &t, ds::Storage &s)
 {
-	DS_CO_TRY(int a, co_await t.read(s));	// dyn call
+	DS_CO_TRY(int a, co_await t.read(s)); // dyn call
 	DS_CO_TRY(int b, co_await t.read(s));
 	co_return ds::Ok{(a + b) / 2};
 }
@@ -72,8 +103,9 @@ TEST_F(GuideTest, EveryStrategy)
 	ds::Boxed boxed(DS_GFP_KERNEL); // kmalloc per frame: -ENOMEM
 
 	ds::LayoutTable<Thermometer> layout; // computed once, sizes slots exactly
-	layout.add(sensor);
-	alignas(16) unsigned char slot_buf[256];
+	layout.add<SlowSensor>(); // one line per impl
+	layout.add<FixedSensor>();
+	alignas(16) unsigned char slot_buf[512];
 	ASSERT_LE(layout.slot_size(), sizeof(slot_buf));
 	ds::InlineSlot slot(slot_buf, layout.slot_size()); // -E2BIG, -EBUSY
 	ds::MaybeBoxed maybe(slot);			 // slot, else heap
@@ -106,6 +138,31 @@ TEST_F(GuideTest, EveryStrategy)
 	Outcome<int> timeout;
 	run_to_end(average(sensor, boxed), timeout);
 	EXPECT_EQ(-DS_ETIMEDOUT, timeout.err);
+}
+
+TEST_F(GuideTest, VoidMethodAndFrameFreeImpl)
+{
+	SlowSensor slow;
+	FixedSensor fixed;
+	ds::Boxed boxed;
+	Outcome<void> ok, bad;
+	run_to_end(slow.calibrate(3, boxed), ok);
+	EXPECT_EQ(0, ok.err);
+	run_to_end(slow.calibrate(11, boxed), bad);
+	EXPECT_EQ(-DS_EINVAL, bad.err);
+	EXPECT_EQ(3, slow.offset);
+	Outcome<int> r;
+	run_to_end(average(fixed, boxed), r);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ(20, r.value);
+
+	size_t sizes[Thermometer::kMethods];
+	ds::probe_impl<Thermometer, FixedSensor>(sizes);
+	EXPECT_EQ(0u, sizes[Thermometer::kRead]) << "frame-free";
+	EXPECT_EQ(0u, sizes[Thermometer::kCalibrate]);
+	ds::probe_impl<Thermometer, SlowSensor>(sizes);
+	EXPECT_GT(sizes[Thermometer::kRead], 0u);
+	EXPECT_GT(sizes[Thermometer::kCalibrate], 0u);
 }
 
 } // namespace
