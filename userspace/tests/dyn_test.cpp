@@ -275,3 +275,74 @@ TEST_F(DynTest, AdaptorsComposeThroughDyn)
 }
 
 } // namespace
+
+namespace {
+
+// What each storage does with a nested dyn call (an adaptor awaiting its
+// inner object's next() through the same storage): the README's storage
+// table, column "nested dyn calls".
+TEST_F(DynTest, NestedDynCallsPerStorage)
+{
+	ds::LayoutTable<ds::AsyncIterator> layout;
+	layout.add<ds::Ticker>();
+	layout.add<ds::Map>();
+	const size_t slot_size = layout.slot_size();
+	alignas(16) unsigned char buf[1024];
+	ASSERT_LE(slot_size, sizeof(buf));
+
+	ds::Boxed boxed;
+	ds::InlineSlot slot(buf, slot_size);
+	ds::InlineSlot slot2(buf, slot_size);
+	ds::MaybeBoxed maybe(slot2);
+	ds::Cached cached;
+	ds::TaskStack stack;
+	ASSERT_EQ(0, stack.init(2 * slot_size));
+	ds::ReservePool reserve;
+	ASSERT_EQ(0, reserve.init(slot_size, 2));
+	struct Case {
+		ds::Storage *s;
+		int err;
+	} cases[] = {
+		{&boxed, 0},		// a heap block per frame
+		{&slot, -DS_EBUSY},	// one frame: the inner call finds it taken
+		{&maybe, 0},		// the outer frame in the slot, the inner on the heap
+		{&cached, -DS_EBUSY},	// one block: as the slot
+		{&stack, 0},		// pushed on top of the outer frame
+		{&reserve, 0},		// another pool element
+	};
+	for (const Case &c : cases) {
+		ds::Ticker ticker(1000, 5);
+		ds::Map map(&ticker, 2, 1);
+		Outcome<ds::Next> o;
+		run_to_end(map.next(*c.s), o);
+		EXPECT_EQ(c.err, o.err) << ds::strategy_name(c.s->strategy());
+		if (c.err) {
+			EXPECT_EQ(0u, ticker.position()) << "the inner call must not have run";
+		} else {
+			EXPECT_EQ(1u, o.value.value);
+			EXPECT_EQ(1u, ticker.position());
+		}
+	}
+
+	// A task stack too small for both frames: -ENOSPC, nothing ran.
+	ds::TaskStack small;
+	ASSERT_EQ(0, small.init(slot_size));
+	ds::Ticker ticker(1000, 5);
+	ds::Map map(&ticker, 2, 1);
+	Outcome<ds::Next> o;
+	run_to_end(map.next(small), o);
+	EXPECT_EQ(-DS_ENOSPC, o.err);
+	EXPECT_EQ(0u, ticker.position());
+
+	// The fallback for a slot or a cached block: the adaptor's inner
+	// calls in a storage of their own (here the heap).
+	ds::Map map2(&ticker, 2, 1, &boxed);
+	Outcome<ds::Next> in_slot, in_cache;
+	run_to_end(map2.next(slot), in_slot);
+	EXPECT_EQ(0, in_slot.err);
+	run_to_end(map2.next(cached), in_cache);
+	EXPECT_EQ(0, in_cache.err);
+	EXPECT_EQ(3u, in_cache.value.value);
+}
+
+} // namespace
