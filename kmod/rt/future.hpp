@@ -290,6 +290,7 @@ struct PromiseResult<void> {
 template <class T>
 class [[nodiscard]] Future {
 public:
+	using value_type = T;
 	struct promise_type;
 	using Handle = std::coroutine_handle<promise_type>;
 

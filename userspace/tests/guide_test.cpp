@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 // The README's guide, compiled and run: the text between the GUIDE markers
 // is copied into README.md verbatim (scripts/tests/test-readme-guide.sh
-// checks they match).
-#include <gtest/gtest.h>
-
-#include "drive.hpp"
-#include "fixture.h"
-
+// checks they match). It is built as a user's own test file would be:
+// only the test kit's include paths and flags (-Wall -Wextra -Werror, no
+// warning relaxed), linked with build/libdynasync-host.a (Makefile,
+// KIT_USER_SRCS).
 // GUIDE-BEGIN
 #include "rt/dyn.hpp"	 // DynBox, make_in, LayoutTable
 #include "rt/future.hpp" // Future<T>, Result<T>, Ok, Err, DS_CO_TRY, DS_CO_FAIL
 #include "rt/sleep.hpp"	 // sleep_for
 #include "rt/storage.hpp" // Boxed, InlineSlot, MaybeBoxed, Cached, TaskStack, ReservePool
 #include "rt/trait.hpp"	 // DS_TRAIT, ds::Implements
+#include "dynasync/testkit.hpp" // host tests: ds::test::run, sweep_fail_nth, Test
 
 // 1. Declare a trait once: one line X(id, T, name, params...) per async
 //    method `ds::Future<T> name(params..., ds::Storage &)`; the caller's
@@ -88,22 +87,22 @@ ds::Future<int> read_static(SlowSensor &t, ds::Storage &s)
 {
 	co_return co_await t.read(s); // static: SlowSensor is final
 }
-// GUIDE-END
 
-namespace {
-
-using GuideTest = RuntimeTest;
+// 4. Test it on the host: your GoogleTest file includes the kit, links
+//    build/libdynasync-host.a, and runs the same code on the userspace
+//    platform (fake clock, single-threaded executor, fail-nth injection).
+using GuideTest = ds::test::Test; // fails a test that leaks or leaves work queued
 
 TEST_F(GuideTest, EveryStrategy)
 {
 	SlowSensor sensor;
 	Thermometer &dyn = sensor;
 
-	// 4. Choose where each future lives.
+	// Choose where each future lives.
 	ds::Boxed boxed(DS_GFP_KERNEL); // kmalloc per frame: -ENOMEM
 
 	ds::LayoutTable<Thermometer> layout; // computed once, sizes slots exactly
-	layout.add<SlowSensor>(); // one line per impl
+	layout.add<SlowSensor>();	     // one line per impl
 	layout.add<FixedSensor>();
 	alignas(16) unsigned char slot_buf[512];
 	ASSERT_LE(layout.slot_size(), sizeof(slot_buf));
@@ -112,48 +111,61 @@ TEST_F(GuideTest, EveryStrategy)
 	ds::Cached cached;				 // one reused block
 	ds::TaskStack stack;				 // LIFO region: -ENOSPC
 	ASSERT_EQ(0, stack.init(1024));
-	ds::ReservePool reserve;			 // mempool: progress when kmalloc fails
+	ds::ReservePool reserve; // mempool: progress when kmalloc fails
 	ASSERT_EQ(0, reserve.init(layout.slot_size(), 4));
 
 	ds::Storage *all[] = {&boxed, &slot, &maybe, &cached, &stack, &reserve};
 	for (ds::Storage *s : all) {
-		Outcome<int> one, avg, stat;
-		run_to_end(dyn.read(*s), one);
-		EXPECT_EQ(0, one.err);
+		ds::test::Outcome<int> one = ds::test::run(dyn.read(*s));
+		EXPECT_TRUE(one.ok());
 		// Nested calls hold two frames at once: a slot or a cached block
 		// holds one (the second would get -EBUSY), so use another storage.
 		ds::Storage &nested = (s == &slot || s == &cached) ? boxed : *s;
-		run_to_end(average(sensor, nested), avg);
-		EXPECT_EQ(0, avg.err);
-		run_to_end(read_static(sensor, nested), stat);
-		EXPECT_EQ(0, stat.err);
+		EXPECT_TRUE(ds::test::run(average(sensor, nested)).ok());
+		EXPECT_TRUE(ds::test::run(read_static(sensor, nested)).ok());
 	}
 	EXPECT_EQ(6 * 4, sensor.reads);
 
-	Outcome<int> fails;
-	host::fail_nth(1);
-	run_to_end(dyn.read(boxed), fails);
-	EXPECT_EQ(-DS_ENOMEM, fails.err);
 	sensor.broken = true;
-	Outcome<int> timeout;
-	run_to_end(average(sensor, boxed), timeout);
-	EXPECT_EQ(-DS_ETIMEDOUT, timeout.err);
+	EXPECT_EQ(-DS_ETIMEDOUT, ds::test::run(average(sensor, boxed)).err);
+	ds::test::Outcome<void> cal = ds::test::run(sensor.calibrate(11, boxed));
+	EXPECT_EQ(-DS_EINVAL, cal.err);
 }
+
+// Every allocation fails in turn: each run ends with -ENOMEM and no
+// effect, or (past the last allocation point) with the value.
+TEST_F(GuideTest, EveryAllocationFailureIsAnErrno)
+{
+	SlowSensor sensor;
+	ds::Boxed boxed;
+	long points = ds::test::sweep_fail_nth(
+		[&] {
+			sensor.reads = 0;
+			return average(sensor, boxed);
+		},
+		[&](long n, const ds::test::Outcome<int> &o, bool injected) {
+			if (injected)
+				EXPECT_EQ(-DS_ENOMEM, o.err) << "n=" << n;
+			else
+				EXPECT_EQ((21 + 22) / 2, o.value);
+		});
+	// average's frame, its task, two reads: four points, then success.
+	EXPECT_EQ(4, points);
+}
+// GUIDE-END
+
+namespace {
 
 TEST_F(GuideTest, VoidMethodAndFrameFreeImpl)
 {
 	SlowSensor slow;
 	FixedSensor fixed;
 	ds::Boxed boxed;
-	Outcome<void> ok, bad;
-	run_to_end(slow.calibrate(3, boxed), ok);
-	EXPECT_EQ(0, ok.err);
-	run_to_end(slow.calibrate(11, boxed), bad);
-	EXPECT_EQ(-DS_EINVAL, bad.err);
+	EXPECT_TRUE(ds::test::run(slow.calibrate(3, boxed)).ok());
+	EXPECT_EQ(-DS_EINVAL, ds::test::run(slow.calibrate(11, boxed)).err);
 	EXPECT_EQ(3, slow.offset);
-	Outcome<int> r;
-	run_to_end(average(fixed, boxed), r);
-	EXPECT_EQ(0, r.err);
+	ds::test::Outcome<int> r = ds::test::run(average(fixed, boxed));
+	EXPECT_TRUE(r.ok());
 	EXPECT_EQ(20, r.value);
 
 	size_t sizes[Thermometer::kMethods];
