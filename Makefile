@@ -6,6 +6,8 @@
 #   make install  build it, install it to /lib/modules/RELEASE/updates and run
 #                 depmod (INSTALL_MOD_PATH or DESTDIR: into that root instead)
 #   make run      main job: build, boot the test VM, insmod, run the demo
+#   make host-kit build/libdynasync-host.a, the host test kit a GoogleTest file
+#                 of your own links (see the README's guide)
 #   make check    all tests: host tests, then selftests, harness and fault
 #                 scenarios in the VM
 #   make faults   the fault-injection scenarios alone (scripts/faults/) in the VM
