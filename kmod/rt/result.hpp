@@ -51,7 +51,7 @@ public:
 	Result(T &&v) noexcept : err_(0) { new (&value_) T(std::move(v)); }
 	Result(Err e) noexcept : err_(e.code < 0 ? e.code : -DS_EINVAL) {}
 	template <class U>
-	Result(Ok<U> &&o) noexcept : Result(T(std::move(o.value))) {}
+	Result(Ok<U> o) noexcept : Result(T(std::move(o.value))) {}
 	Result(Result &&o) noexcept : err_(o.err_)
 	{
 		if (!err_)

@@ -67,6 +67,15 @@ Future<int> after_guard(Storage &s, int *dtors)
 	co_return ds::Ok{r.error() * 10 + *dtors};
 }
 
+// A value held in an Ok lvalue, and one of another integer type.
+Future<long> kept(Storage &, int v)
+{
+	const ds::Ok<int> ok{v};
+	if (v > 100)
+		co_return ds::Ok{v * 1000000000L};
+	co_return ok;
+}
+
 Future<size_t> length(Storage &s, bool fail, size_t n)
 {
 	if (fail)
@@ -152,6 +161,13 @@ TEST_F(NoTrapsTest, IntegerFuturesSayWhichIsTheValue)
 	EXPECT_EQ(42u, n.value);
 	run_to_end(length(boxed, true, 42), f);
 	EXPECT_EQ(-DS_EFAULT, f.err);
+
+	Outcome<long> k, big;
+	run_to_end(kept(boxed, -7), k);
+	EXPECT_EQ(0, k.err);
+	EXPECT_EQ(-7, k.value);
+	run_to_end(kept(boxed, 101), big);
+	EXPECT_EQ(101000000000L, big.value);
 
 	Outcome<uint64_t> z;
 	run_to_end(zero(boxed), z);
