@@ -110,6 +110,20 @@ size_t probe_frame(Call &&call) noexcept
 	return probe.size();
 }
 
+namespace detail {
+
+// A DS_TRAIT trait checks its impls; a hand-written one (kMethods and
+// probe() only) is taken as it is.
+template <class Trait, class Impl>
+constexpr bool check_impl_if_declared() noexcept
+{
+	if constexpr (requires { Trait::template check_impl<Impl>(); })
+		return Trait::template check_impl<Impl>();
+	return true;
+}
+
+} // namespace detail
+
 // The frame size of each method of @Impl (a DS_TRAIT trait's impl, see
 // rt/trait.hpp), into @out. Probing calls it.Impl::method(...) on an
 // object: calling a member function where no Impl lives is undefined
@@ -121,7 +135,7 @@ size_t probe_frame(Call &&call) noexcept
 template <class Trait, class Impl>
 void probe_impl(size_t out[Trait::kMethods]) noexcept
 {
-	static_assert(Trait::template check_impl<Impl>());
+	static_assert(detail::check_impl_if_declared<Trait, Impl>());
 	static_assert(std::is_nothrow_default_constructible_v<Impl>,
 		      "probing constructs an Impl{}: give it a noexcept default "
 		      "constructor, or register an instance (LayoutTable::add(impl))");
@@ -132,7 +146,9 @@ void probe_impl(size_t out[Trait::kMethods]) noexcept
 // Max frame size per method of a trait, over the impls registered with
 // add(); computed once at init, then used to size inline slots exactly.
 // The trait is declared with DS_TRAIT (rt/trait.hpp), which gives it
-// kMethods, probe() and check_impl().
+// kMethods, probe() and check_impl(); a hand-written trait provides
+//   static constexpr size_t kMethods;
+//   template <class Impl> static void probe(Impl &, size_t out[kMethods]);
 template <class Trait>
 class LayoutTable {
 public:
@@ -151,7 +167,7 @@ public:
 	template <class Impl>
 	void add(Impl &probe_instance) noexcept
 	{
-		static_assert(Trait::template check_impl<Impl>());
+		static_assert(detail::check_impl_if_declared<Trait, Impl>());
 		size_t sizes[kMethods] = {};
 		Trait::probe(probe_instance, sizes);
 		merge(sizes);

@@ -8,6 +8,7 @@
 #include "drive.hpp"
 #include "fixture.h"
 #include "rt/dyn.hpp"
+#include "rt/worker_hop.hpp"
 #include "traits/async_iterator.hpp"
 #include "traits/recursive.hpp"
 #include "traits/widget.hpp"
@@ -343,6 +344,45 @@ TEST_F(DynTest, NestedDynCallsPerStorage)
 	run_to_end(map2.next(cached), in_cache);
 	EXPECT_EQ(0, in_cache.err);
 	EXPECT_EQ(3u, in_cache.value.value);
+}
+
+} // namespace
+
+namespace {
+
+// A trait in the hand-written style (kMethods and probe(), no DS_TRAIT)
+// still goes into a LayoutTable.
+class HandWritten {
+public:
+	static constexpr size_t kMethods = 1;
+	virtual ~HandWritten() = default;
+	virtual ds::Future<uint64_t> get(ds::Storage &s, uint64_t v) = 0;
+
+	template <class Impl>
+	static void probe(Impl &h, size_t out[kMethods]) noexcept
+	{
+		out[0] = ds::probe_frame([&](Storage &p) { return h.Impl::get(p, 0); });
+	}
+};
+
+class Hop final : public HandWritten {
+public:
+	ds::Future<uint64_t> get(ds::Storage &, uint64_t v) override
+	{
+		co_await ds::ResumeOnWorker{};
+		co_return v + 1;
+	}
+};
+
+TEST_F(DynTest, HandWrittenTraitsStillGoInALayoutTable)
+{
+	ds::LayoutTable<HandWritten> a, b;
+	Hop hop;
+	a.add(hop);
+	b.add<Hop>();
+	EXPECT_GT(a.slot_size(), 0u);
+	EXPECT_EQ(a.slot_size(), b.slot_size());
+	EXPECT_EQ(ds::probe_frame([&](Storage &p) { return hop.Hop::get(p, 5); }), a.slot_size());
 }
 
 } // namespace
