@@ -6,6 +6,8 @@
 #   make install  build it, install it to /lib/modules/RELEASE/updates and run
 #                 depmod (INSTALL_MOD_PATH or DESTDIR: into that root instead)
 #   make run      main job: build, boot the test VM, insmod, run the demo
+#   make host-kit build/libdynasync-host.a, the host test kit a GoogleTest file
+#                 of your own links (see the README's guide)
 #   make check    all tests: host tests, then selftests, harness and fault
 #                 scenarios in the VM
 #   make faults   the fault-injection scenarios alone (scripts/faults/) in the VM
@@ -44,7 +46,7 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Werror
 
-.PHONY: deps module install selftests harness examples host-tests initramfs run check faults fault check-debug clean \
+.PHONY: deps module install selftests harness examples host-tests host-kit initramfs run check faults fault check-debug clean \
 	bench bench-deps bench-host bench-vm bench-profile fuzz
 
 deps:
@@ -146,22 +148,49 @@ HOST_FLAGS := -Wno-unused-parameter -Wno-maybe-uninitialized -std=gnu++20 -g -O1
 HOST_FLAGS += -fno-rtti
 RT_ONLY_FLAGS := -fno-exceptions
 
+HOST_FLAGS += -Iuserspace/testkit
+
+# The host test kit (userspace/testkit): the runtime core and the
+# userspace platform in one library, for a user's own GoogleTest file:
+#   #include "dynasync/testkit.hpp", compiled with $(KIT_FLAGS)
+#   $(KIT_INCLUDES), linked with build/libdynasync-host.a (see the guide).
+# The guide's test is compiled exactly so: no warning relaxed.
+KIT_SRCS := $(filter kmod/rt/%,$(RT_SRCS)) $(HOST_SRCS) userspace/testkit/testkit.cpp
+KIT_FLAGS := -std=gnu++20 -fno-rtti -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+KIT_INCLUDES := -I$(CURDIR)/kmod -I$(CURDIR)/userspace/testkit
+KIT_LIB := $(B)/libdynasync-host.a
+KIT_USER_SRCS := userspace/tests/guide_test.cpp
+TEST_SRCS := $(filter-out $(KIT_USER_SRCS),$(TEST_SRCS))
+
 HOST_OBJ := $(B)/host
 $(HOST_OBJ)/rt/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(WARN) $(HOST_FLAGS) $(RT_ONLY_FLAGS) -MMD -MP -c -o $@ $<
+$(HOST_OBJ)/user/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(WARN) $(KIT_FLAGS) $(KIT_INCLUDES) -MMD -MP -c -o $@ $<
 $(HOST_OBJ)/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(WARN) $(HOST_FLAGS) -MMD -MP -c -o $@ $<
 
-HOST_OBJS := $(patsubst %.cpp,$(HOST_OBJ)/rt/%.o,$(RT_SRCS) $(HOST_SRCS)) \
-	$(patsubst %.cpp,$(HOST_OBJ)/%.o,$(TEST_SRCS))
--include $(HOST_OBJS:.o=.d)
+KIT_OBJS := $(patsubst %.cpp,$(HOST_OBJ)/rt/%.o,$(KIT_SRCS))
+$(KIT_LIB): $(KIT_OBJS)
+	rm -f $@
+	ar rcs $@ $^
 
-$(B)/host-tests: $(HOST_OBJS)
-	$(CXX) $(HOST_FLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
+# dynasync's own layers (ops, demo traits) and its tests, on the kit.
+HOST_OBJS := $(patsubst %.cpp,$(HOST_OBJ)/rt/%.o,$(filter-out kmod/rt/%,$(RT_SRCS))) \
+	$(patsubst %.cpp,$(HOST_OBJ)/%.o,$(TEST_SRCS)) \
+	$(patsubst %.cpp,$(HOST_OBJ)/user/%.o,$(KIT_USER_SRCS))
+-include $(HOST_OBJS:.o=.d) $(KIT_OBJS:.o=.d)
+
+$(B)/host-tests: $(HOST_OBJS) $(KIT_LIB)
+	$(CXX) $(KIT_FLAGS) -o $@ $(HOST_OBJS) $(KIT_LIB) -lgtest -lgtest_main -pthread
 
 host-tests: deps $(B)/host-tests
+
+host-kit: deps $(KIT_LIB)
 
 # ---- host benchmarks (Google Benchmark): the same runtime sources, optimised,
 # no sanitizers; results in build/bench/ (host.json, host.md, host-*.png) --

@@ -33,7 +33,8 @@ static_assert(DS_E2BIG == E2BIG && DS_ENOMEM == ENOMEM &&
 	      DS_ENOSPC == ENOSPC && DS_EOVERFLOW == EOVERFLOW &&
 	      DS_ETIMEDOUT == ETIMEDOUT && DS_ECANCELED == ECANCELED &&
 	      DS_ENOENT == ENOENT && DS_EINTR == EINTR && DS_EMFILE == EMFILE &&
-	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS && DS_EDQUOT == EDQUOT);
+	      DS_ELOOP == ELOOP && DS_ENOBUFS == ENOBUFS && DS_EDQUOT == EDQUOT &&
+	      DS_EIO == EIO && DS_EAGAIN == EAGAIN);
 
 /* Failure is always handled by the caller: never warn about it. */
 static const gfp_t ds_gfp_map[DS_GFP_COUNT] = {

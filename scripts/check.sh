@@ -86,7 +86,7 @@ else
 fi
 
 # 3. Host tests of the scripts (splat detector, build guards) and kernel style.
-for t in check-log build-guards checkpatch readme-guide; do
+for t in check-log build-guards checkpatch readme-guide compile-fail; do
 	step "$t" bash "scripts/tests/test-$t.sh"
 	rc=$step_rc
 	count_tap "$logs/$t.log"

@@ -387,22 +387,17 @@ extern "C" void ds_objects_init(void)
 {
 	Layout &l = layout;
 	Counter counter;
-	Ticker ticker;
-	Map map;
-	Take take;
-	Chain chain;
-	Gadget gadget;
 	size_t next[AsyncIterator::kMethods];
 
-	AsyncIterator::probe(counter, next);
+	probe_impl<AsyncIterator, Counter>(next);
 	l.frame[DS_IMPL_COUNTER][DS_METHOD_NEXT] = next[AsyncIterator::kNext];
-	AsyncIterator::probe(ticker, next);
+	probe_impl<AsyncIterator, Ticker>(next);
 	l.frame[DS_IMPL_TICKER][DS_METHOD_NEXT] = next[AsyncIterator::kNext];
-	AsyncIterator::probe(map, next);
+	probe_impl<AsyncIterator, Map>(next);
 	l.frame[DS_IMPL_MAP][DS_METHOD_NEXT] = next[AsyncIterator::kNext];
-	AsyncIterator::probe(take, next);
+	probe_impl<AsyncIterator, Take>(next);
 	l.frame[DS_IMPL_TAKE][DS_METHOD_NEXT] = next[AsyncIterator::kNext];
-	AsyncIterator::probe(chain, next);
+	probe_impl<AsyncIterator, Chain>(next);
 	l.frame[DS_IMPL_CHAIN][DS_METHOD_NEXT] = next[AsyncIterator::kNext];
 
 	l.sum_frame = probe_frame([&](Storage &p) { return sum(counter, 1, p, p); });
@@ -413,7 +408,7 @@ extern "C" void ds_objects_init(void)
 	}
 
 	size_t w[Widget::kMethods];
-	Widget::probe(gadget, w);
+	probe_impl<Widget, Gadget>(w);
 	l.frame[DS_IMPL_GADGET][DS_METHOD_AUGMENT] = w[Widget::kAugment];
 	l.frame[DS_IMPL_GADGET][DS_METHOD_TRANSMIT] = w[Widget::kTransmit];
 	l.trait_slot[DS_TRAIT_WIDGET] = w[Widget::kAugment] > w[Widget::kTransmit]

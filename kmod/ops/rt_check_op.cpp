@@ -252,16 +252,11 @@ extern "C" int ds_rt_check_start(struct ds_rt_check_op *op)
 
 extern "C" void ds_rt_init(void)
 {
-	ds::Counter counter;
-	ds::Ticker ticker;
-	ds::Map map;
-	ds::Take take;
-	ds::Chain chain;
-	ds::iterator_layout.add(counter);
-	ds::iterator_layout.add(ticker);
-	ds::iterator_layout.add(map);
-	ds::iterator_layout.add(take);
-	ds::iterator_layout.add(chain);
+	ds::iterator_layout.add<ds::Counter>();
+	ds::iterator_layout.add<ds::Ticker>();
+	ds::iterator_layout.add<ds::Map>();
+	ds::iterator_layout.add<ds::Take>();
+	ds::iterator_layout.add<ds::Chain>();
 }
 
 extern "C" unsigned int ds_rt_iterator_slot_size(void)

@@ -110,24 +110,67 @@ size_t probe_frame(Call &&call) noexcept
 	return probe.size();
 }
 
+namespace detail {
+
+// A DS_TRAIT trait checks its impls; a hand-written one (kMethods and
+// probe() only) is taken as it is.
+template <class Trait, class Impl>
+constexpr bool check_impl_if_declared() noexcept
+{
+	if constexpr (requires { Trait::template check_impl<Impl>(); })
+		return Trait::template check_impl<Impl>();
+	return true;
+}
+
+} // namespace detail
+
+// The frame size of each method of @Impl (a DS_TRAIT trait's impl, see
+// rt/trait.hpp), into @out. Probing calls it.Impl::method(...) on an
+// object: calling a member function where no Impl lives is undefined
+// ([class.mfct.non-static]) even though the body never runs (the object
+// is an argument of the frame's operator new, and a call through a
+// non-first base adjusts it), so one is default-constructed here, on the
+// stack. An impl that cannot be (large, or a constructor with effects)
+// is probed through an instance: Trait::probe(instance, out).
+template <class Trait, class Impl>
+void probe_impl(size_t out[Trait::kMethods]) noexcept
+{
+	static_assert(detail::check_impl_if_declared<Trait, Impl>());
+	static_assert(std::is_nothrow_default_constructible_v<Impl>,
+		      "probing constructs an Impl{}: give it a noexcept default "
+		      "constructor, or register an instance (LayoutTable::add(impl))");
+	Impl it{};
+	Trait::probe(it, out);
+}
+
 // Max frame size per method of a trait, over the impls registered with
 // add(); computed once at init, then used to size inline slots exactly.
-// A trait provides kMethods and
+// The trait is declared with DS_TRAIT (rt/trait.hpp), which gives it
+// kMethods, probe() and check_impl(); a hand-written trait provides
+//   static constexpr size_t kMethods;
 //   template <class Impl> static void probe(Impl &, size_t out[kMethods]);
 template <class Trait>
 class LayoutTable {
 public:
 	static constexpr size_t kMethods = Trait::kMethods;
 
+	// One line per impl: table.add<Counter>().
+	template <class Impl>
+	void add() noexcept
+	{
+		size_t sizes[kMethods] = {};
+		probe_impl<Trait, Impl>(sizes);
+		merge(sizes);
+	}
+	// Through an instance of the impl (one that cannot be default-
+	// constructed cheaply); its state is not touched.
 	template <class Impl>
 	void add(Impl &probe_instance) noexcept
 	{
+		static_assert(detail::check_impl_if_declared<Trait, Impl>());
 		size_t sizes[kMethods] = {};
 		Trait::probe(probe_instance, sizes);
-		for (size_t i = 0; i < kMethods; i++)
-			if (sizes[i] > max_[i])
-				max_[i] = sizes[i];
-		impls_++;
+		merge(sizes);
 	}
 	size_t method(size_t i) const noexcept { return i < kMethods ? max_[i] : 0; }
 	// An inline slot of this size fits any method of any registered impl.
@@ -141,6 +184,14 @@ public:
 	size_t impls() const noexcept { return impls_; }
 
 private:
+	void merge(const size_t (&sizes)[kMethods]) noexcept
+	{
+		for (size_t i = 0; i < kMethods; i++)
+			if (sizes[i] > max_[i])
+				max_[i] = sizes[i];
+		impls_++;
+	}
+
 	size_t max_[kMethods] = {};
 	size_t impls_ = 0;
 };

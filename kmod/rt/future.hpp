@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "rt/result.hpp"
+#include "rt/return_check.hpp"
 #include "rt/stats.hpp"
 #include "rt/storage.hpp"
 
@@ -212,6 +213,75 @@ struct PromiseBase {
 	}
 };
 
+// Future<void>'s promise has an await_transform (for DS_CO_FAIL), so every
+// co_await in a void coroutine goes through it. The others pass untouched: an awaitable with operator co_await (a Future)
+// gives its awaiter; an awaiter itself is referred to, not copied (GCC
+// copies an awaiter returned by reference, and Sleep or Event::Waiter
+// must not move: a timer or a list points into them). The referred
+// temporary lives to the end of the co_await's full-expression, across
+// the suspension.
+template <class A>
+struct AwaitRef {
+	A &a;
+	bool await_ready() const noexcept { return a.await_ready(); }
+	template <class P>
+	auto await_suspend(std::coroutine_handle<P> h) const noexcept
+	{
+		return a.await_suspend(h);
+	}
+	decltype(auto) await_resume() const noexcept { return a.await_resume(); }
+};
+
+template <class A>
+concept HasMemberCoAwait = requires(A &&a) { static_cast<A &&>(a).operator co_await(); };
+
+template <class A>
+[[gnu::always_inline]] inline decltype(auto) pass_await(A &&a) noexcept
+{
+	if constexpr (HasMemberCoAwait<A>)
+		return static_cast<A &&>(a).operator co_await();
+	else
+		return AwaitRef<std::remove_reference_t<A>>{a};
+}
+
+// The result half of a Future<T>'s promise. co_return takes a value, a
+// ds::Ok{v}, a Result<T> or a ds::Err{e} (checked: rt/return_check.hpp).
+// DS_CO_FAIL(e) is `co_return co_await ds::Err{e}`: here Err is its own
+// awaiter, ready at once, and yields itself back to co_return.
+template <class T>
+struct PromiseResult {
+	Result<T> result{Err{-DS_ECANCELED}};
+
+	template <class V>
+	void return_value(V &&v) noexcept
+	{
+		check_result_operand<T, V>();
+		result = Result<T>(std::forward<V>(v));
+	}
+};
+
+// Future<void>: `co_return;` (and falling off the end) is success. A
+// promise may not have return_value next to return_void, so the error exit
+// is DS_CO_FAIL(e): its co_await ds::Err{e} records the errno, and the
+// co_return of that void expression ends the coroutine with it.
+template <>
+struct PromiseResult<void> {
+	Result<void> result{Err{-DS_ECANCELED}};
+	Result<void> exit{};
+
+	void return_void() noexcept { result = exit; }
+	std::suspend_never await_transform(Err e) noexcept
+	{
+		exit = Result<void>(e);
+		return {};
+	}
+	template <class A>
+	decltype(auto) await_transform(A &&a) const noexcept
+	{
+		return pass_await(static_cast<A &&>(a));
+	}
+};
+
 } // namespace detail
 
 // Either a coroutine (a frame in the caller's storage, run when awaited)
@@ -222,12 +292,11 @@ struct PromiseBase {
 template <class T>
 class [[nodiscard]] Future {
 public:
+	using value_type = T;
 	struct promise_type;
 	using Handle = std::coroutine_handle<promise_type>;
 
-	struct promise_type : detail::PromiseBase {
-		Result<T> result{Err{-DS_ECANCELED}};
-
+	struct promise_type : detail::PromiseBase, detail::PromiseResult<T> {
 		Future get_return_object() noexcept
 		{
 			return Future(Handle::from_promise(*this));
@@ -235,11 +304,6 @@ public:
 		static Future get_return_object_on_allocation_failure() noexcept
 		{
 			return Future(Err{ds_alloc_error_take()});
-		}
-		template <class V>
-		void return_value(V &&v) noexcept
-		{
-			result = Result<T>(std::forward<V>(v));
 		}
 	};
 
@@ -249,6 +313,7 @@ public:
 	template <class V>
 	static Future ready(V &&v) noexcept
 	{
+		detail::check_result_operand<T, V>();
 		return Future(Result<T>(std::forward<V>(v)));
 	}
 	// The same as an impl writes it: runs @body (returning T or
@@ -259,7 +324,13 @@ public:
 	{
 		if (s.strategy() == Strategy::Probe) [[unlikely]]
 			return Future(Err{LayoutProbe::kRefused});
-		return Future(Result<T>(body()));
+		if constexpr (std::is_void_v<decltype(body())>) {
+			body();
+			return Future(Result<T>());
+		} else {
+			detail::check_result_operand<T, decltype(body())>();
+			return Future(Result<T>(body()));
+		}
 	}
 	explicit Future(Err e) noexcept : ready_(e) {}
 	Future(Future &&o) noexcept

@@ -22,7 +22,9 @@ extern "C" {
  */
 #define DS_ENOENT	2
 #define DS_EINTR	4
+#define DS_EIO		5
 #define DS_E2BIG	7
+#define DS_EAGAIN	11
 #define DS_ENOMEM	12
 #define DS_EFAULT	14
 #define DS_EBUSY	16

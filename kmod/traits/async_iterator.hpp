@@ -8,6 +8,7 @@
 
 #include "rt/dyn.hpp"
 #include "rt/future.hpp"
+#include "rt/trait.hpp"
 
 namespace ds {
 
@@ -16,20 +17,11 @@ struct Next {
 	bool done;
 };
 
+// next(): the next item, or done.
+#define DS_ASYNC_ITERATOR_METHODS(X) X(kNext, Next, next)
+
 class AsyncIterator {
-public:
-	static constexpr size_t kMethods = 1;
-	enum Method : size_t { kNext };
-
-	virtual ~AsyncIterator() = default;
-	virtual Future<Next> next(Storage &s) = 0;
-
-	// The layout probe: Impl::next called statically, body never runs.
-	template <class Impl>
-	static void probe(Impl &it, size_t out[kMethods]) noexcept
-	{
-		out[kNext] = probe_frame([&](Storage &p) { return it.Impl::next(p); });
-	}
+	DS_TRAIT(AsyncIterator, DS_ASYNC_ITERATOR_METHODS)
 };
 
 // 0, 1, 2 ... count-1 from start; ready at once (never suspends).

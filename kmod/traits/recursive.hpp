@@ -4,13 +4,15 @@
 #pragma once
 
 #include "rt/future.hpp"
+#include "rt/trait.hpp"
 
 namespace ds {
 
+// down(n): awaits down(n - 1) through the vtable; n at the bottom.
+#define DS_RECURSIVE_METHODS(X) X(kDown, int, down, int)
+
 class Recursive {
-public:
-	virtual ~Recursive() = default;
-	virtual Future<int> down(int n, Storage &s) = 0;
+	DS_TRAIT(Recursive, DS_RECURSIVE_METHODS)
 };
 
 class Descend final : public Recursive {
@@ -19,10 +21,10 @@ public:
 	{
 		calls++;
 		if (n == 0)
-			co_return 0;
+			co_return ds::Ok{0};
 		Recursive &self = *this;
 		DS_CO_TRY(int d, co_await self.down(n - 1, s));
-		co_return d + 1;
+		co_return ds::Ok{d + 1};
 	}
 	int calls = 0;
 };

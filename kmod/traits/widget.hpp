@@ -58,12 +58,28 @@ struct Gear {
 	uint64_t weight() const noexcept { return 3 * teeth + 1; }
 };
 
-class Widget {
-public:
-	static constexpr size_t kMethods = 2;
-	enum Method : size_t { kAugment, kTransmit };
+// The probe's component: weighs nothing (never asked, the body does not
+// run under the probe).
+template <>
+struct ProbeArg<ComponentRef> {
+	struct Nothing {
+		uint64_t weight() const noexcept { return 0; }
+	} nothing;
+	operator ComponentRef() noexcept { return ComponentRef::of(nothing); }
+};
 
-	virtual ~Widget() = default;
+class Widget;
+
+// augment_dyn(c): adds the component's weight; returns the new total.
+// transmit(self, sink): consumes the widget: delivers its total to @sink
+// after one hop to the worker, returns it. If the call cannot start,
+// @self is untouched.
+#define DS_WIDGET_METHODS(X)                                    \
+	X(kAugment, uint64_t, augment_dyn, ComponentRef)        \
+	X(kTransmit, uint64_t, transmit, Consume<Widget>, Sink &)
+
+class Widget {
+	DS_TRAIT(Widget, DS_WIDGET_METHODS)
 
 	// Front door: any type with weight(); one dyn method serves them all.
 	template <class C>
@@ -71,31 +87,9 @@ public:
 	{
 		return augment_dyn(ComponentRef::of(component), s);
 	}
-	// Adds the component's weight; returns the new total.
-	virtual Future<uint64_t> augment_dyn(ComponentRef c, Storage &s) = 0;
 	// A dyn iterator over the component indices, placed in @s.
 	virtual Result<DynBox<AsyncIterator>> components(Storage &s) = 0;
-	// Consumes the widget: delivers its total to @sink after one hop to the
-	// worker, returns it. If the call cannot start, @self is untouched.
-	virtual Future<uint64_t> transmit(Consume<Widget> self, Sink &sink,
-					  Storage &s) = 0;
 	virtual uint64_t total() const noexcept = 0;
-
-	template <class Impl>
-	static void probe(Impl &w, size_t out[kMethods]) noexcept
-	{
-		struct Nothing {
-			uint64_t weight() const noexcept { return 0; }
-		} nothing;
-		DynBox<Widget> none;
-		Sink sink;
-		out[kAugment] = probe_frame([&](Storage &p) {
-			return w.Impl::augment_dyn(ComponentRef::of(nothing), p);
-		});
-		out[kTransmit] = probe_frame([&](Storage &p) {
-			return w.Impl::transmit(Consume<Widget>(none), sink, p);
-		});
-	}
 };
 
 class Gadget final : public Widget {

@@ -3,10 +3,14 @@
 // consuming calls, argument adaptation, impl-Trait return.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "drive.hpp"
 #include "fixture.h"
 #include "rt/dyn.hpp"
+#include "rt/worker_hop.hpp"
 #include "traits/async_iterator.hpp"
+#include "traits/recursive.hpp"
 #include "traits/widget.hpp"
 
 namespace {
@@ -109,6 +113,67 @@ TEST_F(DynTest, LayoutTableSizesInlineSlotsExactly)
 	EXPECT_EQ(-DS_E2BIG, o.err);
 }
 
+// DS_TRAIT's generated pieces: ids in list order, names, and the probe of
+// a default-constructed impl equal to the probe of an instance.
+TEST_F(DynTest, DeclaredTraitsGenerateIdsNamesAndProbes)
+{
+	static_assert(ds::AsyncIterator::kMethods == 1 && ds::AsyncIterator::kNext == 0);
+	static_assert(ds::Widget::kMethods == 2);
+	static_assert(ds::Widget::kAugment == 0 && ds::Widget::kTransmit == 1);
+	static_assert(ds::Recursive::kMethods == 1 && ds::Recursive::kDown == 0);
+	static_assert(ds::Implements<ds::Ticker, ds::AsyncIterator>);
+	static_assert(ds::Implements<ds::Gadget, ds::Widget>);
+	static_assert(ds::Implements<ds::Descend, ds::Recursive>);
+	static_assert(!ds::Implements<ds::Gadget, ds::AsyncIterator>);
+	EXPECT_STREQ("next", ds::AsyncIterator::kMethodNames[ds::AsyncIterator::kNext]);
+	EXPECT_STREQ("augment_dyn", ds::Widget::kMethodNames[ds::Widget::kAugment]);
+	EXPECT_STREQ("transmit", ds::Widget::kMethodNames[ds::Widget::kTransmit]);
+	EXPECT_STREQ("down", ds::Recursive::kMethodNames[ds::Recursive::kDown]);
+
+	long calls = host::alloc_calls();
+	ds::LayoutTable<ds::AsyncIterator> by_type, by_instance;
+	by_type.add<ds::Counter>();
+	by_type.add<ds::Ticker>();
+	by_type.add<ds::Map>();
+	by_type.add<ds::Take>();
+	by_type.add<ds::Chain>();
+	ds::Counter counter(5, 5);
+	ds::Ticker ticker;
+	ds::Map map;
+	ds::Take take;
+	ds::Chain chain;
+	by_instance.add(counter);
+	by_instance.add(ticker);
+	by_instance.add(map);
+	by_instance.add(take);
+	by_instance.add(chain);
+	EXPECT_EQ(5u, by_type.impls());
+	EXPECT_EQ(by_instance.slot_size(), by_type.slot_size());
+	EXPECT_EQ(by_instance.method(ds::AsyncIterator::kNext),
+		  by_type.method(ds::AsyncIterator::kNext));
+	size_t ticker_frame = ds::probe_frame([&](Storage &p) { return ticker.Ticker::next(p); });
+	size_t chain_frame = ds::probe_frame([&](Storage &p) { return chain.Chain::next(p); });
+	EXPECT_EQ(std::max(ticker_frame, chain_frame), by_type.slot_size());
+	EXPECT_EQ(5u, counter.position()) << "the probe ran a body";
+	EXPECT_EQ(calls, host::alloc_calls()) << "the probe allocated";
+
+	size_t w[ds::Widget::kMethods];
+	ds::probe_impl<ds::Widget, ds::Gadget>(w);
+	EXPECT_EQ(0u, w[ds::Widget::kAugment]);
+	ds::Gadget g;
+	EXPECT_EQ(ds::probe_frame([&](Storage &p) {
+			  ds::DynBox<ds::Widget> none;
+			  ds::Sink sink;
+			  return g.Gadget::transmit(ds::Consume<ds::Widget>(none), sink, p);
+		  }),
+		  w[ds::Widget::kTransmit]);
+	size_t r[1];
+	ds::probe_impl<ds::Recursive, ds::Descend>(r);
+	ds::Descend d;
+	EXPECT_EQ(ds::probe_frame([&](Storage &p) { return d.Descend::down(3, p); }), r[0]);
+	EXPECT_EQ(0, d.calls);
+}
+
 TEST_F(DynTest, ArgumentAdaptationTakesUnrelatedTypes)
 {
 	static_assert(sizeof(ds::ComponentRef) == 2 * sizeof(void *));
@@ -208,6 +273,116 @@ TEST_F(DynTest, AdaptorsComposeThroughDyn)
 	run_to_end(ds::sum(ch, 100, boxed), total);
 	EXPECT_EQ(0, total.err);
 	EXPECT_EQ(3u + 5 + 7 + 9 + 100 + 101, total.value);
+}
+
+} // namespace
+
+namespace {
+
+// What each storage does with a nested dyn call (an adaptor awaiting its
+// inner object's next() through the same storage): the README's storage
+// table, column "nested dyn calls".
+TEST_F(DynTest, NestedDynCallsPerStorage)
+{
+	ds::LayoutTable<ds::AsyncIterator> layout;
+	layout.add<ds::Ticker>();
+	layout.add<ds::Map>();
+	const size_t slot_size = layout.slot_size();
+	alignas(16) unsigned char buf[1024];
+	ASSERT_LE(slot_size, sizeof(buf));
+
+	ds::Boxed boxed;
+	ds::InlineSlot slot(buf, slot_size);
+	ds::InlineSlot slot2(buf, slot_size);
+	ds::MaybeBoxed maybe(slot2);
+	ds::Cached cached;
+	ds::TaskStack stack;
+	ASSERT_EQ(0, stack.init(2 * slot_size));
+	ds::ReservePool reserve;
+	ASSERT_EQ(0, reserve.init(slot_size, 2));
+	struct Case {
+		ds::Storage *s;
+		int err;
+	} cases[] = {
+		{&boxed, 0},		// a heap block per frame
+		{&slot, -DS_EBUSY},	// one frame: the inner call finds it taken
+		{&maybe, 0},		// the outer frame in the slot, the inner on the heap
+		{&cached, -DS_EBUSY},	// one block: as the slot
+		{&stack, 0},		// pushed on top of the outer frame
+		{&reserve, 0},		// another pool element
+	};
+	for (const Case &c : cases) {
+		ds::Ticker ticker(1000, 5);
+		ds::Map map(&ticker, 2, 1);
+		Outcome<ds::Next> o;
+		run_to_end(map.next(*c.s), o);
+		EXPECT_EQ(c.err, o.err) << ds::strategy_name(c.s->strategy());
+		if (c.err) {
+			EXPECT_EQ(0u, ticker.position()) << "the inner call must not have run";
+		} else {
+			EXPECT_EQ(1u, o.value.value);
+			EXPECT_EQ(1u, ticker.position());
+		}
+	}
+
+	// A task stack too small for both frames: -ENOSPC, nothing ran.
+	ds::TaskStack small;
+	ASSERT_EQ(0, small.init(slot_size));
+	ds::Ticker ticker(1000, 5);
+	ds::Map map(&ticker, 2, 1);
+	Outcome<ds::Next> o;
+	run_to_end(map.next(small), o);
+	EXPECT_EQ(-DS_ENOSPC, o.err);
+	EXPECT_EQ(0u, ticker.position());
+
+	// The fallback for a slot or a cached block: the adaptor's inner
+	// calls in a storage of their own (here the heap).
+	ds::Map map2(&ticker, 2, 1, &boxed);
+	Outcome<ds::Next> in_slot, in_cache;
+	run_to_end(map2.next(slot), in_slot);
+	EXPECT_EQ(0, in_slot.err);
+	run_to_end(map2.next(cached), in_cache);
+	EXPECT_EQ(0, in_cache.err);
+	EXPECT_EQ(3u, in_cache.value.value);
+}
+
+} // namespace
+
+namespace {
+
+// A trait in the hand-written style (kMethods and probe(), no DS_TRAIT)
+// still goes into a LayoutTable.
+class HandWritten {
+public:
+	static constexpr size_t kMethods = 1;
+	virtual ~HandWritten() = default;
+	virtual ds::Future<uint64_t> get(ds::Storage &s, uint64_t v) = 0;
+
+	template <class Impl>
+	static void probe(Impl &h, size_t out[kMethods]) noexcept
+	{
+		out[0] = ds::probe_frame([&](Storage &p) { return h.Impl::get(p, 0); });
+	}
+};
+
+class Hop final : public HandWritten {
+public:
+	ds::Future<uint64_t> get(ds::Storage &, uint64_t v) override
+	{
+		co_await ds::ResumeOnWorker{};
+		co_return v + 1;
+	}
+};
+
+TEST_F(DynTest, HandWrittenTraitsStillGoInALayoutTable)
+{
+	ds::LayoutTable<HandWritten> a, b;
+	Hop hop;
+	a.add(hop);
+	b.add<Hop>();
+	EXPECT_GT(a.slot_size(), 0u);
+	EXPECT_EQ(a.slot_size(), b.slot_size());
+	EXPECT_EQ(ds::probe_frame([&](Storage &p) { return hop.Hop::get(p, 5); }), a.slot_size());
 }
 
 } // namespace

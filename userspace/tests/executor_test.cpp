@@ -23,7 +23,7 @@ Future<int> wait_event(ds::Event &e, Storage &s, int *dtors)
 {
 	Guard g{dtors};
 	co_await e.wait();
-	co_return 1;
+	co_return ds::Ok{1};
 }
 
 using ExecutorTest = RuntimeTest;
@@ -152,7 +152,7 @@ Future<int> cancel_self_then_hop(ds::TaskRef *ref, Storage &s, int *dtors, int *
 	ref->cancel();
 	co_await ds::ResumeOnWorker{};
 	++*after; // never reached
-	co_return 1;
+	co_return ds::Ok{1};
 }
 
 TEST_F(ExecutorTest, CancelWhileRunningTakesEffectAtNextSuspension)

@@ -32,13 +32,13 @@ void record(void *ctx, Result<T> &&r)
 
 Future<int> ready(ds::Storage &s, int v)
 {
-	co_return v;
+	co_return ds::Ok{v};
 }
 
 Future<int> hop_then(ds::Storage &s, int v)
 {
 	co_await ds::ResumeOnWorker{};
-	co_return v + 1;
+	co_return ds::Ok{v + 1};
 }
 
 Future<int> fails_with(ds::Storage &s, int err)
@@ -51,21 +51,21 @@ Future<int> sum_children(ds::Storage &s)
 {
 	DS_CO_TRY(int a, co_await ready(s, 20));
 	DS_CO_TRY(int b, co_await hop_then(s, 21));
-	co_return a + b;
+	co_return ds::Ok{a + b};
 }
 
 Future<int> sum_with_failure(ds::Storage &s, int err)
 {
 	DS_CO_TRY(int a, co_await ready(s, 1));
 	DS_CO_TRY(int b, co_await fails_with(s, err));
-	co_return a + b + 1000;
+	co_return ds::Ok{a + b + 1000};
 }
 
 Future<void> void_op(ds::Storage &s, bool fail)
 {
 	if (fail)
-		co_return Err{-DS_EBUSY};
-	co_return ds::Ok{};
+		DS_CO_FAIL(-DS_EBUSY);
+	co_return;
 }
 
 struct Counter {
@@ -74,7 +74,7 @@ struct Counter {
 	Future<int> bump(ds::Storage &s, int by)
 	{
 		n += by;
-		co_return n;
+		co_return ds::Ok{n};
 	}
 };
 

@@ -23,7 +23,7 @@ using ds::Strategy;
 ds::Future<int> parked(Storage &s, int v)
 {
 	co_await std::suspend_always{};
-	co_return v;
+	co_return ds::Ok{v};
 }
 
 constexpr size_t kHeader = sizeof(ds::detail::FrameHeader);

@@ -20,12 +20,12 @@ using ds::Future;
 using ds::Storage;
 using ds::Strategy;
 
-Future<int> ready_call(Storage &s, int v) { co_return v; }
+Future<int> ready_call(Storage &s, int v) { co_return ds::Ok{v}; }
 
 Future<int> hop_call(Storage &s, int v)
 {
 	co_await ds::ResumeOnWorker{};
-	co_return v * 2;
+	co_return ds::Ok{v * 2};
 }
 
 // Over-aligned locals live across a suspension.
@@ -35,7 +35,7 @@ Future<int> aligned_call(Storage &s)
 	alignas(A) unsigned char buf[A];
 	buf[0] = 1;
 	co_await ds::ResumeOnWorker{};
-	co_return reinterpret_cast<uintptr_t>(buf) % A == 0 ? buf[0] : -1;
+	co_return ds::Ok{reinterpret_cast<uintptr_t>(buf) % A == 0 ? buf[0] : -1};
 }
 
 long live_frames(Strategy s)
