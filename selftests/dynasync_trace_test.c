@@ -66,8 +66,25 @@ static int write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
+/* A 0/1 option file's value, or -errno. */
+static int read_flag(const char *path)
+{
+	char c = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, &c, 1);
+	close(fd);
+	if (n != 1)
+		return -EIO;
+	return c == '1';
+}
+
 struct tr {
 	struct ds ds;
+	bool cmd_was_on;	/* options/record-cmd was 1: set back at teardown */
 	char root[64];		/* the tracefs root */
 	char dir[128];		/* our instance */
 	char *text;
@@ -233,6 +250,7 @@ FIXTURE_SETUP(trace)
 
 	tr->text = NULL;
 	tr->dir[0] = '\0';
+	tr->cmd_was_on = false;
 	ASSERT_EQ(0, ds_open(&tr->ds, true, true));
 	root = tracefs_root();
 	if (!root)
@@ -241,6 +259,18 @@ FIXTURE_SETUP(trace)
 	snprintf(p, sizeof(p), "%s/events/dynasync", root);
 	if (access(p, F_OK))
 		SKIP(return, "no dynasync events in %s", root);
+	/*
+	 * No comm recording (a top-level option an instance copies when it
+	 * is made): enabling an event would otherwise hook the scheduler's
+	 * sched_switch/sched_wakeup tracepoints too, patching the wakeup
+	 * path's jump labels while the other vCPU runs it; under TCG that
+	 * once left a stale int3 (an Oops in ttwu_do_activate on 6.12). The
+	 * events' own fields are what the tests read. Restored at teardown.
+	 */
+	snprintf(p, sizeof(p), "%s/options/record-cmd", root);
+	tr->cmd_was_on = read_flag(p) == 1;
+	if (tr->cmd_was_on)
+		EXPECT_EQ(0, write_str(p, "0"));
 	snprintf(tr->dir, sizeof(tr->dir), "%s/instances/" INSTANCE, root);
 	if (mkdir(tr->dir, 0700) && errno != EEXIST) {
 		int err = errno;
@@ -265,6 +295,12 @@ FIXTURE_TEARDOWN(trace)
 		EXPECT_EQ(0, rmdir(tr->dir)) {
 			TH_LOG("rmdir %s: %s", tr->dir, strerror(errno));
 		}
+	}
+	if (tr->cmd_was_on) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/options/record-cmd", tr->root);
+		EXPECT_EQ(0, write_str(p, "1"));
 	}
 	free(tr->text);
 	ds_teardown(_metadata, &tr->ds);
