@@ -25,20 +25,20 @@ uint32_t copy_block(uint32_t &cur, uint8_t *out) noexcept
 
 } // namespace
 
-Future<uint32_t> RamReader::read(Storage &s, uint8_t *out)
+Future<uint32_t> RamReader::read(uint8_t *out, Storage &s)
 {
 	return Future<uint32_t>::ready_in(s, [this, out] { return copy_block(cur_, out); });
 }
 
-Future<uint32_t> SlowReader::read(Storage &s, uint8_t *out)
+Future<uint32_t> SlowReader::read(uint8_t *out, Storage &s)
 {
 	co_await ds::sleep_for(delay_);
 	co_return copy_block(cur_, out);
 }
 
-Future<uint32_t> XorReader::read(Storage &s, uint8_t *out)
+Future<uint32_t> XorReader::read(uint8_t *out, Storage &s)
 {
-	DS_CO_TRY(uint32_t block, co_await inner_->read(s, out));
+	DS_CO_TRY(uint32_t block, co_await inner_->read(out, s));
 	if (block < kBlocks)
 		for (uint32_t i = 0; i < kBlockSize; i++)
 			out[i] ^= key_;
@@ -111,12 +111,9 @@ extern "C" {
 
 void rr_rt_init(void)
 {
-	rr::RamReader ram;
-	rr::SlowReader slow;
-	rr::XorReader xr(&ram);
-	rr::layout.add(ram);
-	rr::layout.add(slow);
-	rr::layout.add(xr);
+	rr::layout.add<rr::RamReader>();
+	rr::layout.add<rr::SlowReader>();
+	rr::layout.add<rr::XorReader>();
 	ds_log(DS_LOG_INFO, "read() frames: up to %zu bytes over %zu impls",
 	       rr::layout.method(rr::BlockReader::kRead), rr::layout.impls());
 }
@@ -201,7 +198,7 @@ void read_done(void *ctx, ds::Result<uint32_t> &&r) noexcept
 void rr_read_start(struct rr_object *o, struct rr_read_op *op)
 {
 	o->headers.set_call(op);
-	ds::RootTask<uint32_t>::spawn(o->reader->read(o->frames, op->buf), &read_done, op,
+	ds::RootTask<uint32_t>::spawn(o->reader->read(op->buf, o->frames), &read_done, op,
 				      nullptr, &o->headers);
 }
 
