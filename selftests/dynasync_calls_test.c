@@ -22,6 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "dynasync_util.h"
+#include "dynasync_dev_fixture.h"
 
 #define U64_MAX		(~0ULL)
 #define MS(x)		((__u64)(x) * NSEC_PER_MSEC)
@@ -694,23 +695,6 @@ TEST_F(callv, no_out_ptr_result_only)
  * Calls through blocking ioctls only.
  * ======================================================================
  */
-
-FIXTURE(dev)
-{
-	struct ds ds;
-	struct dynasync_storage boxed;
-};
-
-FIXTURE_SETUP(dev)
-{
-	ASSERT_EQ(0, ds_open(&self->ds, false, true));
-	self->boxed = ds_storage(DYNASYNC_STRATEGY_BOXED);
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	ds_teardown(_metadata, &self->ds);
-}
 
 TEST_F(dev, call_bad_struct_pointer_efault)
 {

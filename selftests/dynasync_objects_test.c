@@ -23,22 +23,7 @@
 #define KERNEL_PTR	((void *)0xffffffff81000000UL)
 #define U64_MAX		(~0ULL)
 
-FIXTURE(dev)
-{
-	struct ds ds;
-	struct dynasync_storage boxed;
-};
-
-FIXTURE_SETUP(dev)
-{
-	ASSERT_EQ(0, ds_open(&self->ds, false, true));
-	self->boxed = ds_storage(DYNASYNC_STRATEGY_BOXED);
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	ds_teardown(_metadata, &self->ds);
-}
+#include "dynasync_dev_fixture.h"
 
 /* ---- CREATE ---------------------------------------------------------- */
 

@@ -20,22 +20,7 @@
 #include "kselftest_harness.h"
 #include "dynasync_util.h"
 
-FIXTURE(dev)
-{
-	struct ds ds;
-	struct dynasync_storage boxed;
-};
-
-FIXTURE_SETUP(dev)
-{
-	ASSERT_EQ(0, ds_open(&self->ds, false, true));
-	self->boxed = ds_storage(DYNASYNC_STRATEGY_BOXED);
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	ds_teardown(_metadata, &self->ds);
-}
+#include "dynasync_dev_fixture.h"
 
 TEST_F(dev, stats_validation)
 {

@@ -20,6 +20,7 @@
 
 #include "kselftest_harness.h"
 #include "dynasync_util.h"
+#include "dynasync_dev_fixture.h"
 
 #define U64_MAX		(~0ULL)
 #define IT		DYNASYNC_TRAIT_ITERATOR
@@ -521,23 +522,6 @@ TEST_F(path, cached_keeps_one_block_boxed_none)
  * LAYOUT.
  * ======================================================================
  */
-
-FIXTURE(dev)
-{
-	struct ds ds;
-	struct dynasync_storage boxed;
-};
-
-FIXTURE_SETUP(dev)
-{
-	ASSERT_EQ(0, ds_open(&self->ds, false, true));
-	self->boxed = ds_storage(DYNASYNC_STRATEGY_BOXED);
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	ds_teardown(_metadata, &self->ds);
-}
 
 TEST_F(dev, layout_validation)
 {
